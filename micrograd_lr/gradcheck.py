@@ -1,0 +1,208 @@
+"""Finite-difference checks of backpropagated gradients, for any function of Values."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .engine import Value
+from .errors import GradcheckError
+
+__all__ = ["GradcheckResult", "backprop_gradient", "gradcheck", "numerical_gradient"]
+
+ScalarFunction = Callable[..., Value]
+"""``f(*values) -> Value``: builds a fresh graph from its arguments each time it is called."""
+
+
+def _as_floats(values: Sequence[Value | float], name: str) -> list[float]:
+    floats = []
+    for i, v in enumerate(values):
+        if isinstance(v, Value):
+            floats.append(v.data)
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            floats.append(float(v))
+        else:
+            raise TypeError(f"{name}[{i}] must be a Value or a number, got {type(v).__name__}")
+    if not floats:
+        raise ValueError(f"{name} is empty: give at least one point to differentiate at")
+    return floats
+
+
+def _call(f: ScalarFunction, leaves: Sequence[Value]) -> Value:
+    out = f(*leaves)
+    if not isinstance(out, Value):
+        raise TypeError(
+            f"f must return a Value (a scalar built from its arguments), got {type(out).__name__}"
+        )
+    return out
+
+
+def _labels(values: Sequence[Value | float]) -> list[str]:
+    return [v.label if isinstance(v, Value) else "" for v in values]
+
+
+def _leaves(point: Sequence[float], labels: Sequence[str]) -> list[Value]:
+    return [Value(x, label) for x, label in zip(point, labels, strict=True)]
+
+
+def backprop_gradient(f: ScalarFunction, values: Sequence[Value | float]) -> list[float]:
+    """d f / d value for each value, by backpropagation through a fresh graph.
+
+    ``f`` is called with new leaf Values holding the same data, so the ``.grad`` of the
+    Values you pass is left untouched.
+    """
+    leaves = _leaves(_as_floats(values, "values"), _labels(values))
+    _call(f, leaves).backward()
+    return [leaf.grad for leaf in leaves]
+
+
+def numerical_gradient(
+    f: ScalarFunction, values: Sequence[Value | float], *, eps: float = 1e-6
+) -> list[float]:
+    """d f / d value for each value, by central differences ``(f(x+h) - f(x-h)) / 2h``.
+
+    The step is relative: ``h = eps * max(1, |x|)``, so large inputs are not lost in
+    rounding. The error of the estimate is about ``h**2 * |f'''|`` plus ``ulp(f) / h``:
+    with the default ``eps=1e-6`` that is roughly 1e-10 relative for smooth functions of
+    moderate size.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(*values) -> Value``; it is called ``2 * len(values)`` times with fresh Values.
+    values : sequence of Value or float
+        The point at which to differentiate.
+    eps : float, default 1e-6
+        The relative step.
+
+    Returns
+    -------
+    list of float
+        One partial derivative per value.
+    """
+    if not (isinstance(eps, float | int) and 0 < eps < 1):
+        raise ValueError(f"eps must be a number in (0, 1), got {eps!r}")
+    point = _as_floats(values, "values")
+    labels = _labels(values)
+    gradient = []
+    for i, x in enumerate(point):
+        h = eps * max(1.0, abs(x))
+        up, down = list(point), list(point)
+        up[i], down[i] = x + h, x - h
+        # Divide by the step actually taken: x + h is rounded, and so is x - h.
+        taken = up[i] - down[i]
+        f_up = _call(f, _leaves(up, labels)).data
+        f_down = _call(f, _leaves(down, labels)).data
+        gradient.append((f_up - f_down) / taken)
+    return gradient
+
+
+@dataclass(frozen=True)
+class GradcheckResult:
+    """What `gradcheck` compared.
+
+    Attributes
+    ----------
+    analytical, numerical : tuple of float
+        Backpropagated and finite-difference partial derivatives, one per value.
+    abs_errors, rel_errors : tuple of float
+        ``|analytical - numerical|`` and that divided by ``max(|analytical|, |numerical|)``
+        (0 where both are 0).
+    passed : bool
+        Every partial within ``atol + rtol * |numerical|``.
+    """
+
+    labels: tuple[str, ...]
+    analytical: tuple[float, ...]
+    numerical: tuple[float, ...]
+    abs_errors: tuple[float, ...]
+    rel_errors: tuple[float, ...]
+    atol: float
+    rtol: float
+    passed: bool
+
+    @property
+    def max_abs_error(self) -> float:
+        """The largest absolute difference over all values."""
+        return max(self.abs_errors)
+
+    @property
+    def max_rel_error(self) -> float:
+        """The largest relative difference over all values."""
+        return max(self.rel_errors)
+
+    def report(self) -> str:
+        """A table of both sides for every value, and the worst error."""
+        lines = [f"{'value':>12} {'backprop':>24} {'finite diff':>24} {'rel error':>10}"]
+        for i, (a, n, r) in enumerate(
+            zip(self.analytical, self.numerical, self.rel_errors, strict=True)
+        ):
+            name = self.labels[i] or f"#{i}"
+            lines.append(f"{name:>12} {a:>24.17g} {n:>24.17g} {r:>10.2e}")
+        lines.append(
+            f"largest abs error {self.max_abs_error:.3e}, largest rel error "
+            f"{self.max_rel_error:.3e} (atol={self.atol:g}, rtol={self.rtol:g})"
+        )
+        return "\n".join(lines)
+
+
+def gradcheck(
+    f: ScalarFunction,
+    values: Sequence[Value | float],
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-8,
+    rtol: float = 1e-6,
+    raise_exception: bool = True,
+) -> GradcheckResult:
+    """Compare backpropagation with central differences for a scalar function of Values.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(*values) -> Value``, building a fresh graph from its arguments on every call.
+    values : sequence of Value or float
+        The point at which to compare.
+    eps : float, default 1e-6
+        Relative finite-difference step (see `numerical_gradient`).
+    atol, rtol : float, default 1e-8 and 1e-6
+        A partial passes when ``|backprop - numerical| <= atol + rtol * |numerical|``.
+    raise_exception : bool, default True
+        Raise `GradcheckError` (showing both sides) on a mismatch, instead of returning a
+        result with ``passed=False``.
+
+    Returns
+    -------
+    GradcheckResult
+
+    Examples
+    --------
+    >>> result = gradcheck(lambda a, b: (a - 1) * (b + 2), [Value(3.0, "a"), Value(4.0, "b")])
+    >>> result.passed, result.analytical
+    (True, (6.0, 2.0))
+    """
+    analytical = backprop_gradient(f, values)
+    numerical = numerical_gradient(f, values, eps=eps)
+    abs_errors = [abs(a - n) for a, n in zip(analytical, numerical, strict=True)]
+    rel_errors = [
+        e / max(abs(a), abs(n)) if e else 0.0
+        for e, a, n in zip(abs_errors, analytical, numerical, strict=True)
+    ]
+    passed = all(
+        e <= atol + rtol * abs(n) and not math.isnan(e)
+        for e, n in zip(abs_errors, numerical, strict=True)
+    )
+    result = GradcheckResult(
+        labels=tuple(_labels(values)),
+        analytical=tuple(analytical),
+        numerical=tuple(numerical),
+        abs_errors=tuple(abs_errors),
+        rel_errors=tuple(rel_errors),
+        atol=atol,
+        rtol=rtol,
+        passed=passed,
+    )
+    if not passed and raise_exception:
+        raise GradcheckError("backprop and finite differences disagree:\n" + result.report())
+    return result

@@ -1,0 +1,388 @@
+"""The steps of ``micrograd-lr demo``: backprop on J, logistic regression, vectorization.
+
+Each step prints what it does to a text stream, writes its files into one folder and
+returns a `StepResult` saying which files it wrote, what it skipped (and how to get it), and
+the numbers it measured, so tests can check them without parsing the output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+
+from .engine import Value
+from .errors import UsageError
+
+__all__ = [
+    "DEFAULT_OUT",
+    "StepResult",
+    "atomic_write",
+    "checks_passed",
+    "j_step",
+    "logistic_step",
+    "run",
+    "vectorization_step",
+]
+
+DEFAULT_OUT = Path("micrograd_lr_demo")
+"""Where the demo writes its files unless told otherwise."""
+
+HOW_TO_GET = {
+    "matplotlib": "pip install 'micrograd_lr[plot]'",
+    "tqdm": "pip install 'micrograd_lr[progress]'",
+    "dot": "install the Graphviz program: apt-get install graphviz, brew install graphviz, "
+    "or see https://graphviz.org/download/",
+}
+"""How to install each optional piece the demo can do without."""
+
+
+@dataclass
+class StepResult:
+    """What one demo step did.
+
+    Attributes
+    ----------
+    files : list of Path
+        Files written, in the order written.
+    skipped : list of str
+        One line per part left out, each saying why and how to get it.
+    numbers : dict
+        Figures measured by the step (gradients, differences, accuracy, timings).
+    """
+
+    files: list[Path] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    numbers: dict[str, Any] = field(default_factory=dict)
+
+
+def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
+    """Call ``write(temporary_path)``, then move the temporary file onto ``path``.
+
+    A reader never sees a half-written file, and a failed write leaves no debris: the
+    temporary file is made in the same folder (so the final move is atomic) and removed
+    when ``write`` raises.
+    """
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(Path(name))
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+def _have(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+# --------------------------------------------------------------------------------------------
+# Step 1: J = (a - 1)(b + c)
+# --------------------------------------------------------------------------------------------
+def j_graph(a: float, b: float, c: float) -> tuple[Value, dict[str, Value]]:
+    """J = (a - 1)(b + c) as a labelled graph of Values; returns J and its leaves by name."""
+    leaves = {"a": Value(a, "a"), "b": Value(b, "b"), "c": Value(c, "c")}
+    u = leaves["b"] + leaves["c"]
+    u.label = "u = b + c"
+    v = leaves["a"] - 1
+    v.label = "v = a - 1"
+    J = v * u
+    J.label = "J"
+    return J, leaves
+
+
+def j_step(
+    out_dir: Path, *, a: float = 5.0, b: float = 3.0, c: float = 2.0, stream: TextIO
+) -> StepResult:
+    """Backpropagate through J = (a - 1)(b + c), compare with the closed form, draw the graph.
+
+    The closed form is dJ/da = b + c and dJ/db = dJ/dc = a - 1. The drawing is written as
+    ``j_graph.gv`` (DOT text, always) and as ``j_graph.svg`` and ``j_graph.png`` when the
+    Graphviz program can make them.
+    """
+    result = StepResult()
+    J, leaves = j_graph(a, b, c)
+    J.backward()
+    closed = {"a": b + c, "b": a - 1, "c": a - 1}
+    print(f"J = (a - 1)(b + c) with a={a:g}, b={b:g}, c={c:g}:  J = {J.data:g}", file=stream)
+    print(f"  {'':8} {'backward':>10} {'closed form':>12}", file=stream)
+    worst = 0.0
+    for name, leaf in leaves.items():
+        worst = max(worst, abs(leaf.grad - closed[name]))
+        print(f"  dJ/d{name:<4} {leaf.grad:>10g} {closed[name]:>12g}", file=stream)
+    print(f"  largest difference: {worst:g}", file=stream)
+    result.numbers.update(
+        J=J.data, grads={n: v.grad for n, v in leaves.items()}, closed=closed, max_diff=worst
+    )
+    _draw_j(J, out_dir, result, stream)
+    return result
+
+
+def _draw_j(J: Value, out_dir: Path, result: StepResult, stream: TextIO) -> None:
+    try:
+        from .render import draw
+    except ImportError:
+        result.skipped.append("the J graph drawing: micrograd_lr.render is not installed")
+        return
+    import graphviz
+
+    digraph = draw(J)
+    gv = out_dir / "j_graph.gv"
+    _write_bytes(gv, digraph.source.encode("utf-8"))
+    result.files.append(gv)
+    for fmt in ("svg", "png"):
+        path = out_dir / f"j_graph.{fmt}"
+        try:
+            data = digraph.pipe(format=fmt)
+        except graphviz.ExecutableNotFound:
+            result.skipped.append(f"the SVG and PNG drawings of J: no `dot`; {HOW_TO_GET['dot']}")
+            break
+        except graphviz.CalledProcessError as error:  # e.g. a dot built without PNG support
+            result.skipped.append(f"j_graph.{fmt}: Graphviz could not make it ({error})")
+            continue
+        _write_bytes(path, data)
+        result.files.append(path)
+    drawn = ", ".join(p.name for p in result.files)
+    print(f"  graph drawn: {drawn}", file=stream)
+
+
+# --------------------------------------------------------------------------------------------
+# Step 2: logistic regression with the Value engine, checked against the closed form
+# --------------------------------------------------------------------------------------------
+def _progress(items: Iterable[int], *, enabled: bool, total: int) -> Iterator[int]:
+    """``items`` with a tqdm bar on stderr when enabled (and tqdm is installed)."""
+    if not enabled:
+        return iter(items)
+    from tqdm import tqdm
+
+    return iter(tqdm(items, total=total, desc="  training", unit="it", leave=False))
+
+
+def logistic_step(
+    out_dir: Path,
+    *,
+    iterations: int = 300,
+    learning_rate: float = 0.5,
+    progress: bool = False,
+    stream: TextIO,
+) -> StepResult:
+    """Train logistic regression on the embedded data set with gradients from the Value
+    engine; check them against the vectorized closed form at the first and last step.
+
+    Writes ``cost_curve.png`` when matplotlib is installed.
+    """
+    result = StepResult()
+    missing = [m for m in ("logistic", "datasets") if not _have(f"{__package__}.{m}")]
+    if missing:
+        names = " and ".join(f"micrograd_lr.{m}" for m in missing)
+        result.skipped.append(f"logistic regression: {names} not in this version")
+        print(f"  skipped: {result.skipped[-1]}", file=stream)
+        return result
+    from . import datasets, logistic
+
+    X, Y = datasets.load("synthetic")
+    n_x, m = X.shape
+    print(f"data: embedded synthetic set, {m} examples, {n_x} features", file=stream)
+    w, b = logistic.initialize_with_zeros(n_x)
+    if progress and not _have("tqdm"):
+        result.skipped.append(f"the progress bar: tqdm is not installed; {HOW_TO_GET['tqdm']}")
+        progress = False
+    costs: list[float] = []
+    checks: list[float] = []
+    for i in _progress(range(iterations), enabled=progress, total=iterations):
+        grads, cost = logistic.value_propagate(w, b, X, Y)
+        if i in (0, iterations - 1):
+            closed, _ = logistic.propagate(w, b, X, Y)
+            diff = max(
+                float(np.max(np.abs(grads["dw"] - closed["dw"]))),
+                abs(float(grads["db"]) - float(closed["db"])),
+            )
+            checks.append(diff)
+            when = "start" if i == 0 else "end"
+            print(f"  gradient check at the {when}: largest |engine - closed form| = "
+                  f"{diff:.3g}", file=stream)  # fmt: skip
+        costs.append(float(cost))
+        w = w - learning_rate * grads["dw"]
+        b = b - learning_rate * float(grads["db"])
+    accuracy = float(np.mean(logistic.predict(w, b, X) == Y))
+    print(f"  cost {costs[0]:.4f} -> {costs[-1]:.4f} after {iterations} iterations, "
+          f"training accuracy {accuracy:.1%}", file=stream)  # fmt: skip
+    result.numbers.update(costs=costs, gradient_checks=checks, accuracy=accuracy)
+    _plot_costs(costs, out_dir, result)
+    return result
+
+
+def _plot_costs(costs: list[float], out_dir: Path, result: StepResult) -> None:
+    if not _have("matplotlib"):
+        result.skipped.append(
+            f"the cost curve plot: matplotlib is not installed; {HOW_TO_GET['matplotlib']}"
+        )
+        return
+    from matplotlib.figure import Figure  # no pyplot: no display, no global state
+
+    figure = Figure(figsize=(6, 4))
+    axes = figure.subplots()
+    axes.plot(range(len(costs)), costs)
+    axes.set(xlabel="iteration", ylabel="cost J(w, b)", title="Logistic regression, Value engine")
+    axes.grid(alpha=0.3)
+    path = out_dir / "cost_curve.png"
+    atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", dpi=100))
+    result.files.append(path)
+
+
+# --------------------------------------------------------------------------------------------
+# Step 3: vectorization
+# --------------------------------------------------------------------------------------------
+def _best_time(f: Callable[[], object], *, repeats: int, budget: float) -> float:
+    """The fastest of up to ``repeats`` calls, stopping early after ``budget`` seconds.
+
+    The minimum, not the mean: the fastest run is the one least disturbed by other
+    programs, which only ever add time.
+    """
+    best = float("inf")
+    deadline = time.perf_counter() + budget
+    for _ in range(repeats):
+        start = time.perf_counter()
+        f()
+        end = time.perf_counter()
+        best = min(best, end - start)
+        if end > deadline:
+            break
+    return best
+
+
+@contextlib.contextmanager
+def _one_blas_thread() -> Iterator[bool]:
+    """Limit NumPy's BLAS to one thread, when threadpoolctl (a scikit-learn dependency) is
+    installed.
+
+    The loop runs on one core, so NumPy should too for a fair comparison; and on a busy
+    machine a multi-threaded ``np.dot`` can wait milliseconds for a helper thread to be
+    scheduled, which measured 50x slower than one thread on two shared cores.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield False
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield True
+
+
+def vectorization_step(*, n: int = 1_000_000, seed: int = 0, stream: TextIO) -> StepResult:
+    """Time the same dot product as a Python loop and as ``np.dot``; report the speed-up."""
+    rng = np.random.default_rng(seed)
+    x, y = rng.random(n), rng.random(n)
+    xs, ys = x.tolist(), y.tolist()  # the loop works on Python floats, as a learner writes it
+
+    def loop() -> float:
+        total = 0.0
+        for i in range(n):
+            total += xs[i] * ys[i]
+        return total
+
+    loop_result, numpy_result = loop(), float(np.dot(x, y))
+    loop_time = _best_time(loop, repeats=3, budget=0.2)
+    with _one_blas_thread() as one_thread:
+        numpy_time = _best_time(lambda: np.dot(x, y), repeats=500, budget=0.3)
+    speedup = loop_time / numpy_time
+    print(f"dot product of two vectors of {n:,} numbers", file=stream)
+    print(f"  Python loop: {loop_time * 1e3:8.2f} ms   result {loop_result:.6f}", file=stream)
+    threads = " (1 thread)" if one_thread else ""
+    print(f"  np.dot:      {numpy_time * 1e3:8.2f} ms   result {numpy_result:.6f}{threads}",
+          file=stream)  # fmt: skip
+    print(f"  speed-up: {speedup:,.0f}x (same result to {abs(loop_result - numpy_result):.1e})",
+          file=stream)  # fmt: skip
+    return StepResult(
+        numbers={
+            "loop_result": loop_result,
+            "numpy_result": numpy_result,
+            "loop_seconds": loop_time,
+            "numpy_seconds": numpy_time,
+            "speedup": speedup,
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The whole demo
+# --------------------------------------------------------------------------------------------
+def run(
+    out_dir: Path = DEFAULT_OUT,
+    *,
+    progress: bool | None = None,
+    stream: TextIO | None = None,
+) -> dict[str, StepResult]:
+    """Run the three steps, write their files into ``out_dir`` and print a summary.
+
+    Parameters
+    ----------
+    out_dir : Path, default ``micrograd_lr_demo``
+        Created if missing; files already there with the demo's names are replaced.
+    progress : bool or None, default None
+        Show a progress bar while training; None shows it only when stderr is a terminal.
+    stream : text file, default sys.stdout
+        Where the report is printed.
+
+    Returns
+    -------
+    dict
+        The `StepResult` of each step, keyed ``"j"``, ``"logistic"``, ``"vectorization"``.
+    """
+    stream = sys.stdout if stream is None else stream
+    if progress is None:
+        progress = sys.stderr.isatty()
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir} is a file, not a folder; give a folder to write to")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    results: dict[str, StepResult] = {}
+    print("1. Backpropagation on a small graph", file=stream)
+    results["j"] = j_step(out_dir, stream=stream)
+    print("\n2. Logistic regression trained with the Value engine", file=stream)
+    results["logistic"] = logistic_step(out_dir, progress=progress, stream=stream)
+    print("\n3. Vectorization", file=stream)
+    results["vectorization"] = vectorization_step(stream=stream)
+    _summary(results, out_dir, time.perf_counter() - start, stream)
+    return results
+
+
+GRADIENT_TOLERANCE = 1e-10
+"""Largest difference allowed between the engine's and the closed-form gradients."""
+
+
+def checks_passed(results: dict[str, StepResult]) -> bool:
+    """Whether every gradient the demo checked agreed with its closed form."""
+    differences = [results["j"].numbers["max_diff"]]
+    differences += results["logistic"].numbers.get("gradient_checks", [])
+    return all(d <= GRADIENT_TOLERANCE for d in differences)
+
+
+def _summary(results: dict[str, StepResult], out_dir: Path, seconds: float, stream: TextIO) -> None:
+    files = [f for r in results.values() for f in r.files]
+    skipped = [s for r in results.values() for s in r.skipped]
+    print(f"\nDone in {seconds:.1f} s. Files written to {out_dir}/:", file=stream)
+    for path in files:
+        print(f"  {path.name}", file=stream)
+    if not files:
+        print("  (none)", file=stream)
+    if skipped:
+        print("Skipped:", file=stream)
+        for line in skipped:
+            print(f"  {line}", file=stream)

@@ -1,0 +1,156 @@
+"""The ``micrograd-lr demo`` main job: its numbers, its files, and how it degrades."""
+
+import contextlib
+import importlib.util
+import io
+import sys
+
+import pytest
+
+from micrograd_lr import cli, demo
+
+HAVE_RENDER = importlib.util.find_spec("micrograd_lr.render") is not None
+HAVE_LOGISTIC = all(
+    importlib.util.find_spec(f"micrograd_lr.{m}") is not None for m in ("logistic", "datasets")
+)
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory):
+    """One run of the whole command, as a user types it: (exit code, stdout, stderr, folder)."""
+    out_dir = tmp_path_factory.mktemp("demo") / "out"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = cli.main(["demo", "--out", str(out_dir)])
+    return code, stdout.getvalue(), stderr.getvalue(), out_dir
+
+
+def test_demo_succeeds_and_reports_j_against_the_closed_form(full_run):
+    code, out, _, _ = full_run
+    assert code == 0
+    assert "J = (a - 1)(b + c) with a=5, b=3, c=2:  J = 20" in out
+    # backward and the closed form side by side: dJ/da = b + c = 5, dJ/db = dJ/dc = a - 1 = 4
+    assert "dJ/da             5            5" in out
+    assert "dJ/db             4            4" in out
+    assert "dJ/dc             4            4" in out
+    assert "largest difference: 0\n" in out
+
+
+def test_demo_summary_lists_exactly_the_files_written(full_run):
+    _, out, _, out_dir = full_run
+    summary = out.split("Files written to", 1)[1]
+    written = sorted(p.name for p in out_dir.iterdir())
+    for name in written:
+        assert f"  {name}\n" in summary
+    assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]  # no temporary files
+    if not written:
+        assert "(none)" in summary
+
+
+def test_demo_without_a_terminal_shows_no_progress_bar(full_run):
+    _, _, err, _ = full_run
+    assert err == ""
+
+
+@pytest.mark.skipif(not HAVE_RENDER, reason="micrograd_lr.render not in this version")
+def test_demo_writes_the_dot_source_of_j(full_run):
+    _, _, _, out_dir = full_run
+    source = (out_dir / "j_graph.gv").read_text()
+    assert source.lstrip().startswith("digraph")
+    for label in ("a", "b", "c", "J"):
+        assert label in source
+
+
+@pytest.mark.graphviz
+@pytest.mark.skipif(not HAVE_RENDER, reason="micrograd_lr.render not in this version")
+def test_demo_draws_j_as_svg_and_png(full_run):
+    _, out, _, out_dir = full_run
+    assert "<svg" in (out_dir / "j_graph.svg").read_text()
+    assert (out_dir / "j_graph.png").read_bytes().startswith(PNG_MAGIC)
+    assert "graph drawn: j_graph.gv, j_graph.svg, j_graph.png" in out
+
+
+@pytest.mark.skipif(not HAVE_LOGISTIC, reason="micrograd_lr.logistic not in this version")
+def test_demo_logistic_regression_gradients_agree_and_it_learns(tmp_path):
+    result = demo.logistic_step(tmp_path, stream=io.StringIO())
+    checks = result.numbers["gradient_checks"]
+    assert len(checks) == 2
+    assert max(checks) < 1e-12
+    costs = result.numbers["costs"]
+    assert costs[-1] < costs[0]
+    assert result.numbers["accuracy"] > 0.8
+    assert (tmp_path / "cost_curve.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_demo_vectorized_dot_product_equals_the_loop():
+    stream = io.StringIO()
+    numbers = demo.vectorization_step(n=10_000, stream=stream).numbers
+    assert numbers["loop_result"] == pytest.approx(numbers["numpy_result"], rel=1e-12)
+    assert numbers["speedup"] == numbers["loop_seconds"] / numbers["numpy_seconds"]
+    assert "speed-up:" in stream.getvalue()
+
+
+@pytest.mark.parametrize(("a", "b", "c"), [(2.0, 3.0, 4.0), (-1.5, 0.25, 7.0), (1.0, 0.0, 0.0)])
+def test_j_step_gradients_equal_the_closed_form(tmp_path, a, b, c):
+    numbers = demo.j_step(tmp_path, a=a, b=b, c=c, stream=io.StringIO()).numbers
+    assert numbers["J"] == (a - 1) * (b + c)
+    assert numbers["grads"] == {"a": b + c, "b": a - 1, "c": a - 1}
+    assert numbers["max_diff"] == 0.0
+
+
+def test_demo_says_how_to_get_what_is_missing(tmp_path, monkeypatch):
+    real_have = demo._have
+    monkeypatch.setattr(demo, "_have", lambda m: m not in ("matplotlib", "tqdm") and real_have(m))
+    stream = io.StringIO()
+    results = demo.run(tmp_path, progress=True, stream=stream)
+    out = stream.getvalue()
+    assert not (tmp_path / "cost_curve.png").exists()
+    if HAVE_LOGISTIC:
+        assert "matplotlib is not installed; pip install 'micrograd_lr[plot]'" in out
+        assert "tqdm is not installed; pip install 'micrograd_lr[progress]'" in out
+    assert demo.checks_passed(results)
+
+
+@pytest.mark.skipif(not HAVE_RENDER, reason="micrograd_lr.render not in this version")
+def test_demo_without_the_dot_program_still_writes_the_source(tmp_path, monkeypatch):
+    import graphviz
+
+    def no_dot(*args, **kwargs):
+        raise graphviz.ExecutableNotFound(("dot",))
+
+    monkeypatch.setattr(graphviz.Digraph, "pipe", no_dot)
+    stream = io.StringIO()
+    result = demo.j_step(tmp_path, stream=stream)
+    assert [p.name for p in result.files] == ["j_graph.gv"]
+    assert any("apt-get install graphviz" in s for s in result.skipped)
+
+
+def test_demo_progress_bar_goes_to_stderr_when_asked(tmp_path, capsys):
+    pytest.importorskip("tqdm")
+    if not HAVE_LOGISTIC:
+        pytest.skip("micrograd_lr.logistic not in this version")
+    demo.logistic_step(tmp_path, iterations=3, progress=True, stream=sys.stdout)
+    assert "training" in capsys.readouterr().err
+
+
+def test_demo_refuses_a_file_as_output_folder(tmp_path, capsys):
+    target = tmp_path / "taken"
+    target.write_text("not a folder")
+    assert cli.main(["demo", "--out", str(target)]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert target.read_text() == "not a folder"
+
+
+def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path):
+    path = tmp_path / "result.txt"
+    path.write_text("old")
+
+    def fail(tmp):
+        tmp.write_text("half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        demo.atomic_write(path, fail)
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["result.txt"]

@@ -31,6 +31,7 @@ __all__ = [
     "j_step",
     "logistic_step",
     "run",
+    "single_threaded_blas",
     "vectorization_step",
 ]
 
@@ -267,9 +268,9 @@ def _best_time(f: Callable[[], object], *, repeats: int, budget: float) -> float
 
 
 @contextlib.contextmanager
-def _one_blas_thread() -> Iterator[bool]:
+def single_threaded_blas() -> Iterator[bool]:
     """Limit NumPy's BLAS to one thread, when threadpoolctl (a scikit-learn dependency) is
-    installed.
+    installed; yields whether it did.
 
     The loop runs on one core, so NumPy should too for a fair comparison; and on a busy
     machine a multi-threaded ``np.dot`` can wait milliseconds for a helper thread to be
@@ -298,7 +299,7 @@ def vectorization_step(*, n: int = 1_000_000, seed: int = 0, stream: TextIO) -> 
 
     loop_result, numpy_result = loop(), float(np.dot(x, y))
     loop_time = _best_time(loop, repeats=3, budget=0.2)
-    with _one_blas_thread() as one_thread:
+    with single_threaded_blas() as one_thread:
         numpy_time = _best_time(lambda: np.dot(x, y), repeats=500, budget=0.3)
     speedup = loop_time / numpy_time
     print(f"dot product of two vectors of {n:,} numbers", file=stream)

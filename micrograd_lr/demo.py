@@ -13,7 +13,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -28,6 +28,7 @@ __all__ = [
     "StepResult",
     "atomic_write",
     "checks_passed",
+    "gradient_difference",
     "j_step",
     "logistic_step",
     "run",
@@ -165,27 +166,32 @@ def _draw_j(J: Value, out_dir: Path, result: StepResult, stream: TextIO) -> None
 # --------------------------------------------------------------------------------------------
 # Step 2: logistic regression with the Value engine, checked against the closed form
 # --------------------------------------------------------------------------------------------
-def _progress(items: Iterable[int], *, enabled: bool, total: int) -> Iterator[int]:
-    """``items`` with a tqdm bar on stderr when enabled (and tqdm is installed)."""
-    if not enabled:
-        return iter(items)
-    from tqdm import tqdm
+def gradient_difference(logistic: Any, w: Any, b: float, X: Any, Y: Any) -> float:
+    """Largest |engine - closed form| over the components of (dw, db) at ``(w, b)``.
 
-    return iter(tqdm(items, total=total, desc="  training", unit="it", leave=False))
+    The engine's gradient comes from backpropagation through the composed cost graph (the
+    one learners draw), the closed form from the vectorized ``X (A - Y)^T / m``.
+    """
+    engine, _ = logistic.value_propagate(w, b, X, Y)
+    closed, _ = logistic.propagate(w, b, X, Y)
+    return max(
+        float(np.max(np.abs(engine["dw"] - closed["dw"]))),
+        abs(float(engine["db"]) - float(closed["db"])),
+    )
 
 
 def logistic_step(
     out_dir: Path,
     *,
     iterations: int = 300,
-    learning_rate: float = 0.5,
     progress: bool = False,
     stream: TextIO,
 ) -> StepResult:
     """Train logistic regression on the embedded data set with gradients from the Value
-    engine; check them against the vectorized closed form at the first and last step.
+    engine; check them against the vectorized closed form before and after training.
 
-    Writes ``cost_curve.png`` when matplotlib is installed.
+    The learning rate is the largest one guaranteed to converge (``"auto"`` in
+    `micrograd_lr.logistic.train`). Writes ``cost_curve.png`` when matplotlib is installed.
     """
     result = StepResult()
     missing = [m for m in ("logistic", "datasets") if not _have(f"{__package__}.{m}")]
@@ -196,33 +202,27 @@ def logistic_step(
         return result
     from . import datasets, logistic
 
-    X, Y = datasets.load("synthetic")
-    n_x, m = X.shape
-    print(f"data: embedded synthetic set, {m} examples, {n_x} features", file=stream)
-    w, b = logistic.initialize_with_zeros(n_x)
+    data = datasets.load("synthetic")
+    X, Y = data.columns()  # the course's layout: X (n_x, m), Y (1, m)
+    print(f"  data: the embedded synthetic set, {data.m} examples, {data.n} features", file=stream)
     if progress and not _have("tqdm"):
         result.skipped.append(f"the progress bar: tqdm is not installed; {HOW_TO_GET['tqdm']}")
         progress = False
-    costs: list[float] = []
-    checks: list[float] = []
-    for i in _progress(range(iterations), enabled=progress, total=iterations):
-        grads, cost = logistic.value_propagate(w, b, X, Y)
-        if i in (0, iterations - 1):
-            closed, _ = logistic.propagate(w, b, X, Y)
-            diff = max(
-                float(np.max(np.abs(grads["dw"] - closed["dw"]))),
-                abs(float(grads["db"]) - float(closed["db"])),
-            )
-            checks.append(diff)
-            when = "start" if i == 0 else "end"
-            print(f"  gradient check at the {when}: largest |engine - closed form| = "
-                  f"{diff:.3g}", file=stream)  # fmt: skip
-        costs.append(float(cost))
-        w = w - learning_rate * grads["dw"]
-        b = b - learning_rate * float(grads["db"])
-    accuracy = float(np.mean(logistic.predict(w, b, X) == Y))
-    print(f"  cost {costs[0]:.4f} -> {costs[-1]:.4f} after {iterations} iterations, "
-          f"training accuracy {accuracy:.1%}", file=stream)  # fmt: skip
+    w0, b0 = logistic.initialize_with_zeros(data.n)
+    checks = [gradient_difference(logistic, w0, b0, X, Y)]
+    print(f"  gradient check at the start: largest |engine - closed form| = {checks[0]:.3g}",
+          file=stream)  # fmt: skip
+    trained = logistic.train(
+        X, Y, engine="value", num_iterations=iterations, w=w0, b=b0, progress=progress
+    )
+    checks.append(gradient_difference(logistic, trained.w, trained.b, X, Y))
+    print(f"  gradient check at the end:   largest |engine - closed form| = {checks[1]:.3g}",
+          file=stream)  # fmt: skip
+    accuracy = float(np.mean(logistic.predict(trained.w, trained.b, X) == Y))
+    costs = [float(c) for c in trained.costs]
+    print(f"  cost {costs[0]:.4f} -> {costs[-1]:.4f} after {trained.iterations} iterations "
+          f"(learning rate {trained.learning_rate:.3g}), training accuracy {accuracy:.1%}",
+          file=stream)  # fmt: skip
     result.numbers.update(costs=costs, gradient_checks=checks, accuracy=accuracy)
     _plot_costs(costs, out_dir, result)
     return result

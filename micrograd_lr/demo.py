@@ -183,7 +183,7 @@ def gradient_difference(logistic: Any, w: Any, b: float, X: Any, Y: Any) -> floa
 def logistic_step(
     out_dir: Path,
     *,
-    iterations: int = 300,
+    iterations: int = 100,
     progress: bool = False,
     stream: TextIO,
 ) -> StepResult:
@@ -212,9 +212,11 @@ def logistic_step(
     checks = [gradient_difference(logistic, w0, b0, X, Y)]
     print(f"  gradient check at the start: largest |engine - closed form| = {checks[0]:.3g}",
           file=stream)  # fmt: skip
+    # The composed graph (sigmoid, log, ... as separate nodes): the one learners draw.
     trained = logistic.train(
-        X, Y, engine="value", num_iterations=iterations, w=w0, b=b0, progress=progress
-    )
+        X, Y, engine="value", fused=False, num_iterations=iterations, w=w0, b=b0,
+        progress=progress,
+    )  # fmt: skip
     checks.append(gradient_difference(logistic, trained.w, trained.b, X, Y))
     print(f"  gradient check at the end:   largest |engine - closed form| = {checks[1]:.3g}",
           file=stream)  # fmt: skip

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TextIO
 
 import numpy as np
@@ -93,6 +94,16 @@ def _have(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
+def _part_of_package(name: str) -> ModuleType | None:
+    """The module ``micrograd_lr.<name>``, or None when this version has no such module.
+
+    The demo's steps use modules that are written separately; a missing one makes its step
+    say what it skipped instead of failing the whole demo.
+    """
+    module = f"{__package__}.{name}"
+    return importlib.import_module(module) if _have(module) else None
+
+
 # --------------------------------------------------------------------------------------------
 # Step 1: J = (a - 1)(b + c)
 # --------------------------------------------------------------------------------------------
@@ -136,14 +147,14 @@ def j_step(
 
 
 def _draw_j(J: Value, out_dir: Path, result: StepResult, stream: TextIO) -> None:
-    try:
-        from .render import draw
-    except ImportError:
-        result.skipped.append("the J graph drawing: micrograd_lr.render is not installed")
+    render = _part_of_package("render")
+    if render is None:
+        result.skipped.append("the J graph drawing: micrograd_lr.render is not in this version")
+        print(f"  skipped: {result.skipped[-1]}", file=stream)
         return
     import graphviz
 
-    digraph = draw(J)
+    digraph = render.draw(J)
     gv = out_dir / "j_graph.gv"
     _write_bytes(gv, digraph.source.encode("utf-8"))
     result.files.append(gv)
@@ -194,14 +205,13 @@ def logistic_step(
     `micrograd_lr.logistic.train`). Writes ``cost_curve.png`` when matplotlib is installed.
     """
     result = StepResult()
-    missing = [m for m in ("logistic", "datasets") if not _have(f"{__package__}.{m}")]
-    if missing:
-        names = " and ".join(f"micrograd_lr.{m}" for m in missing)
-        result.skipped.append(f"logistic regression: {names} not in this version")
+    logistic, datasets = _part_of_package("logistic"), _part_of_package("datasets")
+    if logistic is None or datasets is None:
+        result.skipped.append(
+            "logistic regression: micrograd_lr.logistic or .datasets is not in this version"
+        )
         print(f"  skipped: {result.skipped[-1]}", file=stream)
         return result
-    from . import datasets, logistic
-
     data = datasets.load("synthetic")
     X, Y = data.columns()  # the course's layout: X (n_x, m), Y (1, m)
     print(f"  data: the embedded synthetic set, {data.m} examples, {data.n} features", file=stream)

@@ -11,8 +11,8 @@ import contextlib
 import importlib.util
 import os
 import sys
-import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,15 +73,16 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
 
     A reader never sees a half-written file, and a failed write leaves no debris: the
     temporary file is made in the same folder (so the final move is atomic) and removed
-    when ``write`` raises.
+    when ``write`` raises. It is created with mode 0o666 less the umask, as ``open`` would
+    (``tempfile`` makes 0o600 files, which would hide the pictures from other users).
     """
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
-    os.close(fd)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
-        write(Path(name))
-        os.replace(name, path)
+        write(temporary)
+        os.replace(temporary, path)
     except BaseException:
-        Path(name).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
     return path
 
@@ -132,7 +133,7 @@ def j_step(
     J, leaves = j_graph(a, b, c)
     J.backward()
     closed = {"a": b + c, "b": a - 1, "c": a - 1}
-    print(f"J = (a - 1)(b + c) with a={a:g}, b={b:g}, c={c:g}:  J = {J.data:g}", file=stream)
+    print(f"  J = (a - 1)(b + c) with a={a:g}, b={b:g}, c={c:g}:  J = {J.data:g}", file=stream)
     print(f"  {'':8} {'backward':>10} {'closed form':>12}", file=stream)
     worst = 0.0
     for name, leaf in leaves.items():
@@ -314,7 +315,7 @@ def vectorization_step(*, n: int = 1_000_000, seed: int = 0, stream: TextIO) -> 
     with single_threaded_blas() as one_thread:
         numpy_time = _best_time(lambda: np.dot(x, y), repeats=500, budget=0.3)
     speedup = loop_time / numpy_time
-    print(f"dot product of two vectors of {n:,} numbers", file=stream)
+    print(f"  dot product of two vectors of {n:,} numbers", file=stream)
     print(f"  Python loop: {loop_time * 1e3:8.2f} ms   result {loop_result:.6f}", file=stream)
     threads = " (1 thread)" if one_thread else ""
     print(f"  np.dot:      {numpy_time * 1e3:8.2f} ms   result {numpy_result:.6f}{threads}",

@@ -3,6 +3,8 @@
 import contextlib
 import importlib.util
 import io
+import os
+import stat
 import sys
 
 import pytest
@@ -154,3 +156,13 @@ def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path):
         demo.atomic_write(path, fail)
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["result.txt"]
+
+
+def test_atomic_write_gives_the_usual_permissions(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        path = demo.atomic_write(tmp_path / "picture.png", lambda tmp: tmp.write_bytes(b"x"))
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert path.read_bytes() == b"x"

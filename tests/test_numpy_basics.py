@@ -121,6 +121,25 @@ def test_normalize_rows_gives_unit_rows_or_zero_rows(x):
     assert np.all(np.sign(out) == np.sign(x))
 
 
+def test_normalize_rows_matches_value_engine_and_finite_differences():
+    x = np.random.default_rng(RNG_SEED).normal(size=(1, 4))
+    weights = np.array([0.5, -1.0, 2.0, 0.25])
+    leaves = [Value(float(v)) for v in x[0]]
+    norm = sum((v * v for v in leaves[1:]), leaves[0] * leaves[0]) ** 0.5
+    row = [v / norm for v in leaves]
+    np.testing.assert_allclose([v.data for v in row], normalize_rows(x)[0], rtol=1e-15)
+    loss = sum((r * float(w) for r, w in zip(row[1:], weights[1:], strict=True)),
+               row[0] * float(weights[0]))  # fmt: skip
+    loss.backward()
+    engine = np.array([[v.grad for v in leaves]])
+    # Closed form: d(x/|x|)/dx = (I - u u^T) / |x| with u = x/|x|, applied to the weights.
+    u = normalize_rows(x)[0]
+    closed = (np.eye(4) - np.outer(u, u)) @ weights / np.linalg.norm(x)
+    numeric = central_difference(lambda z: normalize_rows(z)[0] @ weights, x)
+    np.testing.assert_allclose(engine[0], closed, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(engine, numeric, rtol=1e-7, atol=1e-9)
+
+
 def test_normalize_rows_zero_row_is_not_nan():
     out = normalize_rows(np.zeros((2, 3)))
     assert not np.isnan(out).any() and np.all(out == 0)

@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_DIGITS",
     "DEFAULT_MAX_NODES",
     "FILE_FORMATS",
+    "RANKDIRS",
     "dot_available",
     "draw",
     "format_number",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import shutil
 import unicodedata
 from collections import Counter
@@ -130,8 +131,17 @@ def _one_line(label: str) -> str:
     return "\\n".join(_label_lines(label))
 
 
+# Graphviz expands \N, \G, \E, \H, \T and \L inside every label, HTML-like ones included
+# (\N becomes the node's name), and even when the backslash is written as an entity. A
+# WORD JOINER (U+2060, zero-width and invisible) after the backslash stops the expansion
+# and leaves the text looking exactly as written.
+_GRAPHVIZ_ESCAPE = re.compile(r"\\(?=[GNEHTL])")
+WORD_JOINER = "\u2060"
+
+
 def _html(text: str) -> str:
-    return html.escape(text, quote=True)
+    """Text for an HTML-like label: markup characters escaped, no Graphviz expansions."""
+    return _GRAPHVIZ_ESCAPE.sub(lambda _: "\\" + WORD_JOINER, html.escape(text, quote=True))
 
 
 def _record(node: Value, *, show_grad: bool, digits: int, color: str) -> str:

@@ -330,6 +330,7 @@ def draw(
     steps = _steps(root, collapse=collapse)
 
     dot = graphviz.Digraph(
+        name="computation_graph",
         format=format,
         graph_attr={"rankdir": rankdir, "ordering": "in", "nodesep": "0.25", "ranksep": "0.35"},
         node_attr={"fontname": "Helvetica", "fontsize": "12"},

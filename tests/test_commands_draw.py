@@ -56,7 +56,8 @@ def test_draw_dot_needs_no_graphviz(tmp_path, capsys, monkeypatch):
     code, _, _ = run(["draw", *J_ARGS, "-o", str(tmp_path / "j.dot"), "--digits", "3"], capsys)
     assert code == 0
     source = (tmp_path / "j.dot").read_text()
-    assert source.startswith("digraph {") and "grad 7<" in source and "<B>J</B>" in source
+    assert source.startswith("digraph computation_graph {")
+    assert "grad 7<" in source and "<B>J</B>" in source
 
 
 def test_draw_options_reach_the_drawing(tmp_path, capsys):

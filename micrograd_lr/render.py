@@ -121,12 +121,13 @@ def _visible(text: str) -> str:
     return "".join(out)
 
 
-def _label_lines(label: str) -> list[str]:
+def _label_lines(label: Any) -> list[str]:
     """The lines a label is drawn on: split at newlines, everything else made visible."""
-    return [_visible(line) for line in label.replace("\r\n", "\n").split("\n")]
+    text = label if isinstance(label, str) else str(label)  # `.label = 5` is possible
+    return [_visible(line) for line in text.replace("\r\n", "\n").split("\n")]
 
 
-def _one_line(label: str) -> str:
+def _one_line(label: Any) -> str:
     """A label on one line of text: newlines shown as ``\\n``."""
     return "\\n".join(_label_lines(label))
 

@@ -471,3 +471,9 @@ def test_text_tree_collapsed():
     z = linear_sum(3)
     assert to_text(z, collapse=True, show_grad=False).splitlines()[0] == "data=1.3  [+]"
     assert len(to_text(z, collapse=True).splitlines()) == 1 + 1 + 3 * 3
+
+
+def test_a_label_that_is_not_a_string_is_drawn_as_text():
+    x = Value(1.0)
+    x.label = 5
+    assert "<B>5</B>" in to_dot(x) and to_text(x) == "5  data=1  grad=0"

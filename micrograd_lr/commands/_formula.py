@@ -57,8 +57,10 @@ def add_formula_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_formula(args: argparse.Namespace) -> Formula:
+def load_formula(args: argparse.Namespace, *, create_graph: bool = False) -> Formula:
     """Build and backpropagate the formula given on the command line.
+
+    ``create_graph=True`` builds the gradients as Values (for second derivatives).
 
     Raises
     ------
@@ -80,7 +82,7 @@ def load_formula(args: argparse.Namespace) -> Formula:
         )
     if root.op is not None and not root.label:
         root.label = name  # a lone variable keeps its own name
-    root.backward()
+    root.backward(create_graph=create_graph)
     return Formula(expression, root, leaves, name)
 
 

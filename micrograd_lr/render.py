@@ -31,6 +31,7 @@ from .errors import GraphTooLargeError, GraphvizNotFoundError
 __all__ = [
     "DEFAULT_DIGITS",
     "DEFAULT_MAX_NODES",
+    "DEFAULT_PNG_DPI",
     "FILE_FORMATS",
     "RANKDIRS",
     "dot_available",
@@ -57,6 +58,9 @@ FILE_FORMATS: dict[str, str] = {
 """File extension -> output format understood by `write`."""
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
+
+DEFAULT_PNG_DPI = 150
+"""Resolution of PNG files written by `write`."""
 
 INSTALL_HINT = (
     "install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; Fedora: sudo dnf install "
@@ -415,6 +419,8 @@ def _format_of(path: Path) -> str:
 def write(
     root_or_digraph: Value | graphviz.Digraph,
     path: str | os.PathLike[str],
+    *,
+    dpi: int = DEFAULT_PNG_DPI,
     **draw_options: Any,
 ) -> Path:
     """Draw a graph into a file whose format comes from its extension, atomically.
@@ -429,6 +435,8 @@ def write(
         A result to draw (with `draw`), or a Digraph already drawn.
     path : str or path-like
         The file to write; its folder must exist.
+    dpi : int, default 150
+        Resolution of PNG output (sharp enough for slides); other formats ignore it.
     **draw_options
         Options of `draw` (``rankdir``, ``show_grad``, ``digits``, ``max_nodes``,
         ``collapse``), only with a Value.
@@ -458,6 +466,11 @@ def write(
         raise FileNotFoundError(f"cannot write {str(target)!r}: no folder {str(target.parent)!r}")
     if fmt == "dot":
         return write_atomic(target, digraph.source)
+    if fmt == "png":
+        if isinstance(dpi, bool) or not isinstance(dpi, int) or not 10 <= dpi <= 1200:
+            raise ValueError(f"dpi must be an int from 10 to 1200, got {dpi!r}")
+        digraph = digraph.copy()  # leave the caller's Digraph as it was
+        digraph.graph_attr["dpi"] = str(dpi)
     try:
         content = digraph.pipe(format=fmt)
     except graphviz.ExecutableNotFound as error:

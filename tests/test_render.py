@@ -477,3 +477,17 @@ def test_a_label_that_is_not_a_string_is_drawn_as_text():
     x = Value(1.0)
     x.label = 5
     assert "<B>5</B>" in to_dot(x) and to_text(x) == "5  data=1  grad=0"
+
+
+@pytest.mark.graphviz
+def test_png_resolution(tmp_path):
+    def width(path):
+        return int.from_bytes(path.read_bytes()[16:20], "big")  # from the IHDR chunk
+
+    dot = draw(j_graph())
+    low = width(write(dot, tmp_path / "low.png", dpi=72))
+    high = width(write(dot, tmp_path / "high.png", dpi=144))
+    assert high == pytest.approx(2 * low, rel=0.02)
+    assert "dpi" not in dot.source  # the caller's Digraph is left alone
+    with pytest.raises(ValueError, match="dpi must be an int from 10 to 1200, got 0"):
+        write(dot, tmp_path / "bad.png", dpi=0)

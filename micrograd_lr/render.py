@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_PNG_DPI",
     "FILE_FORMATS",
     "RANKDIRS",
+    "WORD_JOINER",
     "dot_available",
     "draw",
     "format_number",
@@ -286,6 +287,7 @@ def draw(
 ) -> graphviz.Digraph:
     """The computation graph of ``root`` as a Graphviz `Digraph`.
 
+    Inputs (leaves) are drawn in blue, the result in yellow, and each Value's label in bold.
     The result displays inline in Jupyter (as SVG), renders with ``.render()`` and gives
     its DOT source as ``.source``; `write` saves it to a file atomically. Building it needs
     no Graphviz program; displaying or rendering it does.
@@ -307,7 +309,8 @@ def draw(
     collapse : bool, default False
         Draw each chain of ``+`` (or ``*``) through unlabeled, singly used intermediate
         results as one n-ary node: ``w1*x1 + w2*x2 + w3*x3 + b`` shows one ``+`` with four
-        inputs instead of three. The intermediate sums (and their grads) are not shown.
+        inputs instead of three ``+`` nodes. The intermediate sums (and their grads) are not
+        shown.
 
     Returns
     -------

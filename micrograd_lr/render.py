@@ -70,6 +70,9 @@ INSTALL_HINT = (
     "Graphviz"
 )
 
+# A fused node lists at most this many folded numbers.
+_MAX_CONSTANTS_SHOWN = 4
+
 # Folded chains of these operations are drawn as one n-ary node in the collapsed view.
 _ASSOCIATIVE = ("+", "*")
 
@@ -173,6 +176,8 @@ def _op_text(step: _Step, digits: int) -> str:
         return step.symbol
     if step.constant_first:
         return f"{constants[0]} {step.symbol}"
+    if len(constants) > _MAX_CONSTANTS_SHOWN:  # a long fused chain, as in sum(xs, 1.0)
+        constants = [*constants[:2], f"... ({len(constants)} numbers)"]
     return f"{step.symbol} " + f" {step.symbol} ".join(constants)
 
 

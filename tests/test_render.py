@@ -436,6 +436,10 @@ def test_collapsed_constants_are_listed():
     x = Value(2.0, "x")
     assert op_labels(to_dot((x + 1) + 2, collapse=True)) == ["+ 1 + 2"]
     assert op_labels(to_dot(3 * (x * 2), collapse=True)) == ["* 3 * 2"]  # written order
+    many = x
+    for i in range(1, 6):
+        many = many + i
+    assert op_labels(to_dot(many, collapse=True)) == ["+ 1 + 2 + ... (5 numbers)"]
 
 
 # --- text ------------------------------------------------------------------------------------

@@ -495,3 +495,15 @@ def test_png_resolution(tmp_path):
     assert "dpi" not in dot.source  # the caller's Digraph is left alone
     with pytest.raises(ValueError, match="dpi must be an int from 10 to 1200, got 0"):
         write(dot, tmp_path / "bad.png", dpi=0)
+
+
+@pytest.mark.graphviz
+@pytest.mark.parametrize(("first", "second"), [("x", "y"), ("y", "x")])
+def test_first_operand_is_drawn_above_the_second(first, second):
+    values = {"x": Value(1.0, "x"), "y": Value(2.0, "y")}
+    root = values[first] - values[second]
+    svg = subprocess.run(
+        ["dot", "-Tsvg"], input=to_dot(root).encode(), capture_output=True, check=True
+    ).stdout
+    height = {t.text: float(t.get("y")) for t in ET.fromstring(svg).iter(f"{SVG}text")}
+    assert height[first] < height[second]  # SVG y grows downwards

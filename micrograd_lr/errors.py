@@ -4,7 +4,10 @@ from __future__ import annotations
 
 __all__ = [
     "DomainError",
+    "ExpressionError",
     "GradcheckError",
+    "GraphTooLargeError",
+    "GraphvizNotFoundError",
     "MicrogradLRError",
     "UsageError",
 ]
@@ -25,3 +28,17 @@ class GradcheckError(MicrogradLRError, AssertionError):
 
 class UsageError(MicrogradLRError, ValueError):
     """Bad input on the command line; the CLI prints it on one line and exits with code 2."""
+
+
+class ExpressionError(UsageError):
+    """A text expression could not be parsed or evaluated (see `micrograd_lr.expr`)."""
+
+
+class GraphTooLargeError(MicrogradLRError, ValueError):
+    """A graph has more nodes than a drawing allows; the message gives the count and the
+    options (raise the limit, draw a smaller example, or draw the collapsed view)."""
+
+
+class GraphvizNotFoundError(MicrogradLRError, RuntimeError):
+    """The Graphviz ``dot`` program, needed to render SVG, PNG or PDF, is not installed or
+    not on PATH. Writing ``.dot`` source needs no Graphviz."""

@@ -8,28 +8,31 @@ the numbers it measured, so tests can check them without parsing the output.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import importlib.util
-import os
+import io
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
+import graphviz
 import numpy as np
 
+from . import render
+from .atomic import write_atomic
 from .engine import Value
-from .errors import UsageError
+from .errors import GraphvizNotFoundError, UsageError
 
 __all__ = [
     "DEFAULT_OUT",
     "StepResult",
-    "atomic_write",
     "checks_passed",
     "gradient_difference",
+    "j_graph",
     "j_step",
     "logistic_step",
     "run",
@@ -68,29 +71,6 @@ class StepResult:
     numbers: dict[str, Any] = field(default_factory=dict)
 
 
-def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
-    """Call ``write(temporary_path)``, then move the temporary file onto ``path``.
-
-    A reader never sees a half-written file, and a failed write leaves no debris: the
-    temporary file is made in the same folder (so the final move is atomic) and removed
-    when ``write`` raises. It is created with mode 0o666 less the umask, as ``open`` would
-    (``tempfile`` makes 0o600 files, which would hide the pictures from other users).
-    """
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    atomic_write(path, lambda tmp: tmp.write_bytes(data))
-
-
 def _have(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
@@ -125,9 +105,9 @@ def j_step(
 ) -> StepResult:
     """Backpropagate through J = (a - 1)(b + c), compare with the closed form, draw the graph.
 
-    The closed form is dJ/da = b + c and dJ/db = dJ/dc = a - 1. The drawing is written as
-    ``j_graph.gv`` (DOT text, always) and as ``j_graph.svg`` and ``j_graph.png`` when the
-    Graphviz program can make them.
+    The closed form is dJ/da = b + c and dJ/db = dJ/dc = a - 1. The drawing is written
+    (atomically) as ``j_graph.gv`` (DOT text, always) and as ``j_graph.svg`` and
+    ``j_graph.png`` when the Graphviz program can make them.
     """
     result = StepResult()
     J, leaves = j_graph(a, b, c)
@@ -148,29 +128,15 @@ def j_step(
 
 
 def _draw_j(J: Value, out_dir: Path, result: StepResult, stream: TextIO) -> None:
-    render = _part_of_package("render")
-    if render is None:
-        result.skipped.append("the J graph drawing: micrograd_lr.render is not in this version")
-        print(f"  skipped: {result.skipped[-1]}", file=stream)
-        return
-    import graphviz
-
     digraph = render.draw(J)
-    gv = out_dir / "j_graph.gv"
-    _write_bytes(gv, digraph.source.encode("utf-8"))
-    result.files.append(gv)
-    for fmt in ("svg", "png"):
-        path = out_dir / f"j_graph.{fmt}"
+    for name in ("j_graph.gv", "j_graph.svg", "j_graph.png"):
         try:
-            data = digraph.pipe(format=fmt)
-        except graphviz.ExecutableNotFound:
+            result.files.append(render.write(digraph, out_dir / name))
+        except GraphvizNotFoundError:
             result.skipped.append(f"the SVG and PNG drawings of J: no `dot`; {HOW_TO_GET['dot']}")
             break
         except graphviz.CalledProcessError as error:  # e.g. a dot built without PNG support
-            result.skipped.append(f"j_graph.{fmt}: Graphviz could not make it ({error})")
-            continue
-        _write_bytes(path, data)
-        result.files.append(path)
+            result.skipped.append(f"{name}: Graphviz could not make it ({error})")
     drawn = ", ".join(p.name for p in result.files)
     print(f"  graph drawn: {drawn}", file=stream)
 
@@ -254,9 +220,9 @@ def _plot_costs(costs: list[float], out_dir: Path, result: StepResult) -> None:
     axes.plot(range(len(costs)), costs)
     axes.set(xlabel="iteration", ylabel="cost J(w, b)", title="Logistic regression, Value engine")
     axes.grid(alpha=0.3)
-    path = out_dir / "cost_curve.png"
-    atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", dpi=100))
-    result.files.append(path)
+    image = io.BytesIO()
+    figure.savefig(image, format="png", dpi=100)
+    result.files.append(write_atomic(out_dir / "cost_curve.png", image.getvalue()))
 
 
 # --------------------------------------------------------------------------------------------

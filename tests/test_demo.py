@@ -3,15 +3,12 @@
 import contextlib
 import importlib.util
 import io
-import os
-import stat
 import sys
 
 import pytest
 
 from micrograd_lr import cli, demo
 
-HAVE_RENDER = importlib.util.find_spec("micrograd_lr.render") is not None
 HAVE_LOGISTIC = all(
     importlib.util.find_spec(f"micrograd_lr.{m}") is not None for m in ("logistic", "datasets")
 )
@@ -55,7 +52,6 @@ def test_demo_without_a_terminal_shows_no_progress_bar(full_run):
     assert err == ""
 
 
-@pytest.mark.skipif(not HAVE_RENDER, reason="micrograd_lr.render not in this version")
 def test_demo_writes_the_dot_source_of_j(full_run):
     _, _, _, out_dir = full_run
     source = (out_dir / "j_graph.gv").read_text()
@@ -65,7 +61,6 @@ def test_demo_writes_the_dot_source_of_j(full_run):
 
 
 @pytest.mark.graphviz
-@pytest.mark.skipif(not HAVE_RENDER, reason="micrograd_lr.render not in this version")
 def test_demo_draws_j_as_svg_and_png(full_run):
     _, out, _, out_dir = full_run
     assert "<svg" in (out_dir / "j_graph.svg").read_text()
@@ -114,7 +109,6 @@ def test_demo_says_how_to_get_what_is_missing(tmp_path, monkeypatch):
     assert demo.checks_passed(results)
 
 
-@pytest.mark.skipif(not HAVE_RENDER, reason="micrograd_lr.render not in this version")
 def test_demo_without_the_dot_program_still_writes_the_source(tmp_path, monkeypatch):
     import graphviz
 
@@ -142,27 +136,3 @@ def test_demo_refuses_a_file_as_output_folder(tmp_path, capsys):
     assert cli.main(["demo", "--out", str(target)]) == 2
     assert "is a file, not a folder" in capsys.readouterr().err
     assert target.read_text() == "not a folder"
-
-
-def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path):
-    path = tmp_path / "result.txt"
-    path.write_text("old")
-
-    def fail(tmp):
-        tmp.write_text("half")
-        raise RuntimeError("disk full")
-
-    with pytest.raises(RuntimeError):
-        demo.atomic_write(path, fail)
-    assert path.read_text() == "old"
-    assert [p.name for p in tmp_path.iterdir()] == ["result.txt"]
-
-
-def test_atomic_write_gives_the_usual_permissions(tmp_path):
-    umask = os.umask(0o022)
-    try:
-        path = demo.atomic_write(tmp_path / "picture.png", lambda tmp: tmp.write_bytes(b"x"))
-    finally:
-        os.umask(umask)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o644
-    assert path.read_bytes() == b"x"

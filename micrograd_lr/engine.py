@@ -22,7 +22,7 @@ from typing import Any
 
 from .errors import DomainError
 
-__all__ = ["OPS", "Op", "Value"]
+__all__ = ["OPS", "Op", "Value", "gradients"]
 
 Number = int | float
 """A plain number that may stand beside a Value in an expression (it is folded, not a node)."""
@@ -341,7 +341,7 @@ class Value:
             derivatives, bit for bit.
         """
         if create_graph:
-            for node, g in _gradients_as_values(self).items():
+            for node, g in gradients(self, create_graph=True).items():
                 old = node.grad
                 node.grad = g if type(old) is float and old == 0.0 else old + g
             return
@@ -577,27 +577,55 @@ def _count_consumers(root: Value) -> list[Value]:
     return nodes
 
 
-def _gradients_as_values(root: Value) -> dict[Value, Value]:
-    """d(root)/d(node) for every node reachable from ``root``, each built as a Value.
+def gradients(root: Value, *, create_graph: bool = False) -> dict[Value, Any]:
+    """d(root)/d(node) for every node reachable from ``root``, without touching ``.grad``.
 
-    The local derivatives come from the same rules as the fast path, evaluated on Values,
-    and are accumulated in the fast path's order, so the data agree bit for bit.
+    The chain rule is applied in the order ``backward`` uses (`graph.consumers_first`) and
+    accumulated in the same order, so the floats agree with ``backward`` bit for bit.
+
+    Parameters
+    ----------
+    root : Value
+        The output to differentiate.
+    create_graph : bool, default False
+        Return each gradient as a Value built from the graph's nodes (so it can be
+        differentiated again): the local derivatives are the same rules as the fast path,
+        evaluated on Values. Otherwise return floats from the local derivatives stored in
+        the forward pass.
+
+    Returns
+    -------
+    dict
+        Node to gradient (float, or Value with ``create_graph=True``), ``root`` included.
     """
     from .graph import consumers_first  # graph.py imports this module
 
     grads: dict[Value, Any] = {root: 1.0}
     for node in consumers_first(root):
-        op = node._op
-        if op is None:
+        if node._op is None:
             continue
         g = grads[node]
-        operands = node.operands
-        parents = iter(node._edges[::2])
-        for index, operand in enumerate(operands):
-            if type(operand) is not Value:
-                continue
-            parent = next(parents)
-            local = op.local_derivative(index, node, *operands)
-            term = g if type(local) is float and local == 1.0 else local * g
-            grads[parent] = grads[parent] + term if parent in grads else term
-    return {node: g if type(g) is Value else Value(g) for node, g in grads.items()}
+        parents = node._edges[::2]
+        if create_graph:
+            for parent, local in zip(parents, _local_derivatives_as_values(node), strict=True):
+                term = g if type(local) is float and local == 1.0 else local * g
+                grads[parent] = grads[parent] + term if parent in grads else term
+        else:
+            for parent, local in zip(parents, node._edges[1::2], strict=True):
+                grads[parent] = grads.get(parent, 0.0) + local * g
+    if create_graph:
+        return {node: g if type(g) is Value else Value(g) for node, g in grads.items()}
+    return grads
+
+
+def _local_derivatives_as_values(node: Value) -> list[Any]:
+    """The node's local derivatives from its op's rules evaluated on Values: Values that
+    depend on the operands (or floats where a derivative is constant)."""
+    op = node._op
+    assert op is not None
+    operands = node.operands
+    return [
+        op.local_derivative(i, node, *operands)
+        for i, operand in enumerate(operands)
+        if type(operand) is Value
+    ]

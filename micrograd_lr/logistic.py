@@ -54,9 +54,9 @@ ENGINES: tuple[str, ...] = ("numpy", "value")
 # --------------------------------------------------------------------------------------------
 # Checking inputs
 # --------------------------------------------------------------------------------------------
-def _check_data(X: ArrayLike, Y: ArrayLike) -> tuple[NDArray[Any], NDArray[Any]]:
-    """``X`` as a float array (no copy when it already is one) and ``Y`` as ``(1, m)`` in
-    ``X``'s dtype."""
+def _check_X(X: ArrayLike) -> NDArray[Any]:
+    """``X`` as a float array of shape (n_x, m): no copy when it already is one, a single
+    conversion to float64 for integers and booleans."""
     X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(
@@ -66,11 +66,17 @@ def _check_data(X: ArrayLike, Y: ArrayLike) -> tuple[NDArray[Any], NDArray[Any]]
         if not (np.issubdtype(X.dtype, np.integer) or X.dtype == np.bool_):
             raise TypeError(f"X must hold numbers, got dtype {X.dtype}")
         X = X.astype(np.float64)
-    n_x, m = X.shape
-    if m == 0 or n_x == 0:
+    if X.size == 0:
         raise ValueError(
             f"X of shape {X.shape} is empty: it needs at least one feature and example"
         )
+    return X
+
+
+def _check_data(X: ArrayLike, Y: ArrayLike) -> tuple[NDArray[Any], NDArray[Any]]:
+    """`_check_X`, and ``Y`` as ``(1, m)`` in ``X``'s dtype."""
+    X = _check_X(X)
+    n_x, m = X.shape
     Y = np.asarray(Y)
     if Y.shape == (m,):
         Y = Y.reshape(1, m)
@@ -239,7 +245,7 @@ def predict(w: ArrayLike, b: float, X: ArrayLike) -> NDArray[Any]:
     array, shape (1, m)
         0.0 and 1.0, in the dtype of ``X``.
     """
-    X, _ = _check_data(X, np.zeros(np.shape(X)[-1] if np.ndim(X) == 2 else 0))
+    X = _check_X(X)
     Z = _check_w(w, X.shape[0], X.dtype).T @ X + _check_b(b)
     # sigmoid(z) > 0.5 exactly when z > 0; comparing the logit avoids rounding at the edge.
     return (Z > 0).astype(X.dtype)
@@ -299,7 +305,7 @@ def lipschitz_learning_rate(X: ArrayLike) -> float:
     ``X`` with a row of ones appended (for ``b``) and 1/4 is the largest slope of the sigmoid.
     The eigenvalue is taken from the smaller of the two Gram matrices, without copying ``X``.
     """
-    X, _ = _check_data(X, np.zeros(np.shape(X)[-1] if np.ndim(X) == 2 else 0))
+    X = _check_X(X)
     n_x, m = X.shape
     if n_x < m:
         sums = X.sum(axis=1)

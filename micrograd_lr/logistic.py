@@ -329,8 +329,17 @@ def _composed_log_loss(z: Value, y: float) -> Value:
     taken on the data, never makes a kink (unlike ``max(z, 0)`` and ``|z|``, whose
     derivatives at exactly 0, where every logit starts from zero weights, are conventions)."""
     if z.data >= 0:
-        return (1 - y) * z + (1 + (-z).exp()).log()
-    return (1 + z.exp()).log() - y * z
+        rest, slope = (1 + (-z).exp()).log(), 1 - y  # softplus(z) - y z = slope z + rest
+    else:
+        rest, slope = (1 + z.exp()).log(), -y
+    # Labels are 0 or 1, so the slope is -1, 0 or 1: no node multiplies by 0 or 1.
+    if slope == 0:
+        return rest
+    if slope == 1:
+        return z + rest
+    if slope == -1:
+        return rest - z
+    return slope * z + rest
 
 
 class _GraphBuilder:

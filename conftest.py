@@ -1,3 +1,18 @@
-"""Repository-wide pytest settings: what doctest collection must not import."""
+"""Repository-wide pytest settings: what doctest collection must not import, and the
+``graphviz`` marker (skip without the ``dot`` program, unless CI requires it)."""
+
+import os
+import shutil
+
+import pytest
 
 collect_ignore = ["micrograd_lr/__main__.py"]
+
+
+def pytest_runtest_setup(item):
+    """Tests marked ``graphviz`` need the ``dot`` program: skipped without it, unless
+    MICROGRAD_LR_REQUIRE_DOT=1 (as in CI), where a missing ``dot`` is a failure."""
+    if item.get_closest_marker("graphviz") and shutil.which("dot") is None:
+        if os.environ.get("MICROGRAD_LR_REQUIRE_DOT") == "1":
+            pytest.fail("the Graphviz `dot` program is missing and MICROGRAD_LR_REQUIRE_DOT=1")
+        pytest.skip("needs the Graphviz `dot` program")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .engine import Value
 from .errors import DomainError, GradcheckError, MicrogradLRError
+from .render import draw, to_text
 
 __version__ = "0.1.0"
 
@@ -18,4 +19,6 @@ __all__ = [
     "MicrogradLRError",
     "Value",
     "__version__",
+    "draw",
+    "to_text",
 ]

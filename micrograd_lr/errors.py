@@ -5,7 +5,10 @@ from __future__ import annotations
 __all__ = [
     "DataError",
     "DomainError",
+    "ExpressionError",
     "GradcheckError",
+    "GraphTooLargeError",
+    "GraphvizNotFoundError",
     "MicrogradLRError",
     "UsageError",
 ]
@@ -31,3 +34,17 @@ class UsageError(MicrogradLRError, ValueError):
 class DataError(MicrogradLRError, ValueError):
     """A data file that cannot be used as it is: the message names the file, the line and
     what is wrong with it."""
+
+
+class ExpressionError(UsageError):
+    """A text expression could not be parsed or evaluated (see `micrograd_lr.expr`)."""
+
+
+class GraphTooLargeError(MicrogradLRError, ValueError):
+    """A graph has more nodes than a drawing allows; the message gives the count and the
+    options (raise the limit, draw a smaller example, or draw the collapsed view)."""
+
+
+class GraphvizNotFoundError(MicrogradLRError, RuntimeError):
+    """The Graphviz ``dot`` program, needed to render SVG, PNG or PDF, is not installed or
+    not on PATH. Writing ``.dot`` source needs no Graphviz."""

@@ -1,0 +1,361 @@
+"""A safe parser for formulas typed on the command line, evaluated as a graph of Values.
+
+The text is parsed with Python's `ast` and checked against a whitelist: numbers (int and
+float literals), names, ``+ - * / **``, unary ``-`` and ``+``, parentheses, and calls to
+``exp log tanh sigmoid relu abs`` with one argument. Nothing is ever passed to ``eval``:
+the syntax tree is compiled to a short postfix program that `Expression.evaluate` runs on
+Values, without recursion.
+
+Examples
+--------
+>>> J, leaves = build("(a-1)*(b+c)", ["a=2", "b=3", "c=4"])
+>>> J.backward()
+>>> J.data, [(name, v.grad) for name, v in leaves.items()]
+(7.0, [('a', 7.0), ('b', 1.0), ('c', 1.0)])
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+import unicodedata
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from .engine import Value
+from .errors import DomainError, ExpressionError
+
+__all__ = [
+    "FUNCTIONS",
+    "MAX_LENGTH",
+    "Expression",
+    "build",
+    "parse",
+    "parse_assignments",
+]
+
+MAX_LENGTH = 1000
+"""Longest expression accepted, in characters."""
+
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {
+    "exp": Value.exp,
+    "log": Value.log,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "relu": Value.relu,
+    "abs": Value.__abs__,
+}
+"""Functions an expression may call, each with one argument."""
+
+_BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: lambda x, y: x + y,
+    ast.Sub: lambda x, y: x - y,
+    ast.Mult: lambda x, y: x * y,
+    ast.Div: lambda x, y: x / y,
+    ast.Pow: lambda x, y: x**y,
+}
+
+_OPERATOR_NAMES: dict[type[ast.AST], str] = {
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitAnd: "&",
+    ast.BitXor: "^",
+    ast.Invert: "~",
+    ast.Not: "not",
+}
+
+_CONSTRUCTS: dict[type[ast.AST], str] = {
+    ast.Attribute: "attribute access (x.y)",
+    ast.Subscript: "subscripts (x[i])",
+    ast.Lambda: "lambda",
+    ast.Compare: "comparisons",
+    ast.BoolOp: "and/or",
+    ast.IfExp: "conditional expressions (x if c else y)",
+    ast.NamedExpr: "assignment expressions (:=)",
+    ast.Tuple: "tuples (a comma outside a call)",
+    ast.List: "lists",
+    ast.Set: "sets",
+    ast.Dict: "dicts",
+    ast.JoinedStr: "f-strings",
+    ast.Starred: "starred arguments",
+}
+
+_ALLOWED = "allowed: numbers, names, + - * / **, unary -, parentheses and calls to " + ", ".join(
+    f"{name}()" for name in FUNCTIONS
+)
+
+# Postfix instructions: ("push", number | name) or ("apply", arity, function, symbol).
+Instruction = tuple[Any, ...]
+
+
+def _fail(message: str, node: ast.AST | None = None) -> ExpressionError:
+    where = (
+        f" at column {node.col_offset + 1}"
+        if node is not None and hasattr(node, "col_offset")
+        else ""
+    )
+    return ExpressionError(f"{message}{where}; {_ALLOWED}")
+
+
+def _number(node: ast.Constant) -> float:
+    value = node.value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        kind = {bool: "True/False", complex: "complex numbers", str: "strings", bytes: "bytes"}
+        raise _fail(f"{kind.get(type(value), repr(value))} are not allowed", node)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise ExpressionError(
+            f"the number at column {node.col_offset + 1} is too large for a float "
+            "(largest about 1.8e308)"
+        )
+    return number
+
+
+def _compile(tree: ast.expr) -> tuple[list[Instruction], list[str]]:
+    """The postfix program of a checked syntax tree, and its names in order of appearance."""
+    program: list[Instruction] = []
+    names: list[str] = []
+    # Iterative post-order walk: (node, operands already emitted?).
+    stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if isinstance(node, ast.Constant):
+            program.append(("push", _number(node)))
+        elif isinstance(node, ast.Name):
+            if node.id in FUNCTIONS:
+                raise _fail(f"{node.id} is a function: call it, as in {node.id}(x)", node)
+            if node.id not in names:
+                names.append(node.id)
+            program.append(("push", node.id))
+        elif isinstance(node, ast.BinOp):
+            function = _BINARY.get(type(node.op))
+            if function is None:
+                raise _fail(
+                    f"the operator {_OPERATOR_NAMES.get(type(node.op), '?')} is not allowed", node
+                )
+            if expanded:
+                program.append(("apply", 2, function))
+            else:
+                stack += [(node, True), (node.right, False), (node.left, False)]
+        elif isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, ast.USub | ast.UAdd):
+                raise _fail(
+                    f"the operator {_OPERATOR_NAMES.get(type(node.op), '?')} is not allowed", node
+                )
+            if expanded:
+                if isinstance(node.op, ast.USub):
+                    program.append(("apply", 1, lambda x: -x))
+            else:
+                stack += [(node, True), (node.operand, False)]
+        elif isinstance(node, ast.Call):
+            function_name = node.func.id if isinstance(node.func, ast.Name) else None
+            if function_name not in FUNCTIONS:
+                shown = function_name or ast.unparse(node.func)[:40]
+                raise _fail(f"calling {shown!r} is not allowed", node)
+            assert function_name is not None
+            if node.keywords or len(node.args) != 1:
+                raise _fail(f"{function_name}() takes exactly one argument", node)
+            if expanded:
+                program.append(("apply", 1, FUNCTIONS[function_name]))
+            else:
+                stack += [(node, True), (node.args[0], False)]
+        else:
+            construct = _CONSTRUCTS.get(type(node), type(node).__name__)
+            raise _fail(f"not allowed: {construct}", node)
+    return program, names
+
+
+class Expression:
+    """A parsed, checked expression, ready to evaluate on Values (build it with `parse`).
+
+    Attributes
+    ----------
+    text : str
+        The expression as given.
+    names : tuple of str
+        Its variables, in order of first appearance.
+    """
+
+    __slots__ = ("_program", "names", "text")
+
+    def __init__(self, text: str, program: Sequence[Instruction], names: Sequence[str]) -> None:
+        self.text = text
+        self.names = tuple(names)
+        self._program = tuple(program)
+
+    def __repr__(self) -> str:
+        return f"Expression({self.text!r})"
+
+    def evaluate(self, values: Mapping[str, Value | float]) -> Value:
+        """Compute the expression with a Value (or a number) for each name.
+
+        Operations between plain numbers are done right away (through the engine, so
+        overflow and domain errors read the same); numbers beside a Value are folded into
+        its node, as in Python code. A constant expression gives a leaf Value.
+
+        Raises
+        ------
+        ExpressionError
+            A name has no value, or the arithmetic fails (overflow, division by zero,
+            log of a non-positive number, ...); the message is one line.
+        """
+        missing = [name for name in self.names if name not in values]
+        if missing:
+            raise ExpressionError(f"no value for {', '.join(missing)}: give each as NAME=NUMBER")
+        stack: list[Any] = []
+        try:
+            for instruction in self._program:
+                if instruction[0] == "push":
+                    item = instruction[1]
+                    stack.append(values[item] if isinstance(item, str) else item)
+                    continue
+                _, arity, function = instruction
+                operands = stack[-arity:]
+                del stack[-arity:]
+                if all(not isinstance(x, Value) for x in operands):
+                    # Both plain numbers: compute through a throwaway Value for the
+                    # engine's checks (no complex results, clear overflow messages).
+                    operands[0] = Value(operands[0])
+                    stack.append(function(*operands).data)
+                else:
+                    stack.append(function(*operands))
+        except (ArithmeticError, DomainError) as error:
+            shown = self.text if len(self.text) <= 60 else self.text[:57] + "..."
+            raise ExpressionError(f"cannot evaluate {shown!r}: {error}") from None
+        (result,) = stack
+        return result if isinstance(result, Value) else Value(result)
+
+
+def parse(text: str) -> Expression:
+    """Parse and check an expression such as ``"(a-1)*(b+c)"`` or ``"sigmoid(w*x + b)"``.
+
+    Parameters
+    ----------
+    text : str
+        At most `MAX_LENGTH` characters.
+
+    Returns
+    -------
+    Expression
+
+    Raises
+    ------
+    ExpressionError
+        For empty or too long input, syntax errors, and anything outside the whitelist
+        (attribute access, subscripts, lambdas, other operators and functions, strings,
+        complex numbers, ...); the message is one line and says what is allowed.
+
+    Examples
+    --------
+    >>> parse("x * exp(-x) + y").names
+    ('x', 'y')
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"the expression must be a str, got {type(text).__name__}: {text!r}")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(
+            f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}"
+        )
+    if not text.strip():
+        raise ExpressionError("the expression is empty: give a formula such as '(a-1)*(b+c)'")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. SyntaxWarning for odd literals
+            tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as error:
+        where = f" at column {error.offset}" if error.offset else ""
+        reason = (error.msg or "invalid syntax").splitlines()[0]
+        raise ExpressionError(f"syntax error{where}: {reason}") from None
+    except (ValueError, RecursionError, MemoryError):
+        # null bytes; pathological nesting that the parser itself refuses
+        raise ExpressionError(
+            "the expression cannot be parsed (null bytes or too deeply nested)"
+        ) from None
+    program, names = _compile(tree.body)
+    return Expression(text, program, names)
+
+
+def _name(raw: str, item: str) -> str:
+    # Python reads identifiers in NFKC form ("ﬁ" is "fi"): names given on the command line
+    # must be read the same way to match.
+    name = unicodedata.normalize("NFKC", raw.strip())
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise ExpressionError(f"{item!r}: {raw.strip()!r} is not a valid variable name")
+    return name
+
+
+def parse_assignments(items: Sequence[str]) -> dict[str, float]:
+    """``["a=2", "b=-0.5"]`` as ``{"a": 2.0, "b": -0.5}``, with one-line errors.
+
+    Raises
+    ------
+    ExpressionError
+        An item without ``=``, a bad name, a value that is not a finite number, or a name
+        given twice.
+    """
+    values: dict[str, float] = {}
+    for item in items:
+        raw_name, sep, raw_value = item.partition("=")
+        if not sep:
+            raise ExpressionError(f"expected NAME=NUMBER, got {item!r}")
+        name = _name(raw_name, item)
+        try:
+            value = float(raw_value)
+        except ValueError:
+            raise ExpressionError(f"{item!r}: {raw_value.strip()!r} is not a number") from None
+        if not math.isfinite(value):
+            raise ExpressionError(f"{item!r}: the value must be a finite number")
+        if name in values:
+            raise ExpressionError(f"{name} is given twice ({name}={values[name]:g} and {item!r})")
+        values[name] = value
+    return values
+
+
+def build(
+    text: str, assignments: Sequence[str] | Mapping[str, float]
+) -> tuple[Value, dict[str, Value]]:
+    """Parse ``text``, make a leaf Value per variable (labelled with its name) and evaluate.
+
+    Parameters
+    ----------
+    text : str
+        The expression, as for `parse`.
+    assignments : sequence of str or mapping
+        ``["a=2", "b=3"]`` (as typed on a command line) or ``{"a": 2.0, "b": 3.0}``; every
+        variable needs exactly one value, and every value a variable.
+
+    Returns
+    -------
+    root : Value
+        The expression's result (not yet backpropagated).
+    leaves : dict of str to Value
+        The variables, in order of first appearance in ``text``.
+
+    Raises
+    ------
+    ExpressionError
+        Bad expression, bad or missing or unknown assignments, failed arithmetic.
+    """
+    expression = parse(text)
+    if isinstance(assignments, Mapping):
+        values = {_name(str(k), f"{k}={v}"): float(v) for k, v in assignments.items()}
+    else:
+        values = parse_assignments(assignments)
+    unknown = [name for name in values if name not in expression.names]
+    if unknown:
+        have = ", ".join(expression.names) or "none"
+        raise ExpressionError(
+            f"{', '.join(unknown)} {'does' if len(unknown) == 1 else 'do'} not appear in the "
+            f"expression (its variables: {have})"
+        )
+    leaves = {name: Value(values[name], name) for name in expression.names if name in values}
+    return expression.evaluate(leaves), leaves

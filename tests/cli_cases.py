@@ -1,0 +1,22 @@
+"""Bad command lines shared by the ``draw`` and ``grad`` tests: arguments after the
+subcommand, and a piece of the one-line error each must give."""
+
+BAD_INPUTS = [
+    (["a*b", "a=1"], "no value for b"),
+    (["a*b", "a=1", "b=2", "c=3"], "c does not appear in the expression"),
+    (["a*b", "a=1", "b=two"], "'two' is not a number"),
+    (["a*b", "a=1", "a=2", "b=1"], "a is given twice"),
+    (["a*b", "a", "b=1"], "expected NAME=NUMBER"),
+    (["a*b", "a=nan", "b=1"], "finite"),
+    (["(a*b", "a=1", "b=1"], "syntax error"),
+    (["a.real", "a=1"], "attribute access"),
+    (["a[0]", "a=1"], "subscripts"),
+    (["(lambda: a)()", "a=1"], "not allowed"),
+    (["__import__('os')", "a=1"], "calling '__import__'"),
+    (["a+" * 600 + "a", "a=1"], "the limit is 1000"),
+    (["2**2**2**2**2*a", "a=1"], "overflow"),
+    (["exp(a)*exp(a)", "a=400"], "J = inf at these values"),
+    (["log(a)", "a=0"], "log of a non-positive number"),
+    (["1/(a-b)", "a=1", "b=1"], "division by zero"),
+    (["2+3"], "has no variables"),
+]

@@ -1,0 +1,95 @@
+"""``micrograd-lr grad``: each partial derivative by backprop beside a central difference,
+checked against closed forms; bad input refused as for ``draw``."""
+
+import argparse
+import math
+import re
+
+import pytest
+from cli_cases import BAD_INPUTS
+
+from micrograd_lr.cli import main
+from micrograd_lr.commands._formula import load_formula
+from micrograd_lr.commands.grad import check_gradient
+
+
+def run(argv, capsys):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def rows(out):
+    """variable -> (value, backprop, central difference, rel error) from the table."""
+    table = {}
+    for line in out.splitlines()[2:]:
+        cells = line.split()
+        if line.startswith("  ") and re.fullmatch(r"\w+", cells[0]):
+            table[cells[0]] = tuple(cells[1:5])
+    return table
+
+
+def test_grad_prints_backprop_beside_central_differences(capsys):
+    code, out, err = run(["grad", "(a-1)*(b+c)", "a=2", "b=3", "c=4"], capsys)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "J = (a-1)*(b+c) = 7.0"
+    assert lines[1].split() == [
+        "variable", "value", "dJ/dx", "backprop", "central", "difference", "rel", "error",
+    ]  # fmt: skip
+    table = rows(out)
+    assert list(table) == ["a", "b", "c"]
+    closed_form = {"a": 3 + 4, "b": 2 - 1, "c": 2 - 1}  # dJ/da = b + c, dJ/db = dJ/dc = a - 1
+    for name, (_, backprop, numeric, rel) in table.items():
+        assert float(backprop) == closed_form[name]
+        assert math.isclose(float(numeric), closed_form[name], rel_tol=1e-9)
+        assert float(rel) < 1e-9
+    assert lines[-1].startswith("backprop and central differences agree")
+
+
+def test_grad_of_a_nonlinear_formula_matches_closed_form(capsys):
+    x, y = 0.3, -1.2
+    code, out, _ = run(["grad", "sigmoid(x*y) + x**3 / y", f"x={x}", f"y={y}"], capsys)
+    assert code == 0
+    s = 1 / (1 + math.exp(-x * y))
+    expected = {"x": s * (1 - s) * y + 3 * x**2 / y, "y": s * (1 - s) * x - x**3 / y**2}
+    table = rows(out)
+    assert set(table) == {"x", "y"}
+    for name, (_, backprop, numeric, _) in table.items():
+        assert math.isclose(float(backprop), expected[name], rel_tol=1e-14)
+        assert math.isclose(float(numeric), expected[name], rel_tol=1e-8)
+
+
+def test_a_kink_is_flagged(capsys):
+    code, out, _ = run(["grad", "relu(x) + y", "x=0", "y=1"], capsys)
+    assert code == 0
+    x_row = rows(out)["x"]
+    assert x_row[1] == "0.0" and float(x_row[2]) == pytest.approx(0.5)
+    assert "differs" in out and "kink" in out
+
+
+def test_undefined_difference_is_reported(capsys):
+    code, out, _ = run(["grad", "log(x)", "x=1e-7"], capsys)
+    assert code == 0
+    assert "undefined at x+-h" in out
+
+
+def test_eps_option(capsys):
+    assert run(["grad", "x*x", "x=1", "--eps", "0.5"], capsys)[0] == 0
+    code, out, err = run(["grad", "x*x", "x=1", "--eps", "2"], capsys)
+    assert (code, out) == (2, "") and "--eps must be in (0, 1)" in err
+
+
+def test_check_gradient_varies_one_variable_at_a_time():
+    args = argparse.Namespace(expression="a*b*b", assignments=["a=2", "b=3"])
+    slopes = dict(check_gradient(load_formula(args)))
+    assert math.isclose(slopes["a"], 9.0, rel_tol=1e-9)
+    assert math.isclose(slopes["b"], 12.0, rel_tol=1e-9)
+
+
+@pytest.mark.parametrize(("argv", "message"), BAD_INPUTS)
+def test_bad_input_is_one_line_exit_2(capsys, argv, message):
+    code, out, err = run(["grad", *argv], capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith("micrograd-lr grad: error: ") and err.count("\n") == 1
+    assert message in err

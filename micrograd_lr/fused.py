@@ -71,7 +71,8 @@ def log_loss(z: Value, y: float) -> Value:
     """
     a = z.data
     y = float(y)
-    return _node(log_loss_float(a, y), LOG_LOSS, (z, _sigmoid_float(a) - y), y)
+    out = log_loss_float(a, y)
+    return _node(out, LOG_LOSS, (z, _log_loss_dz(out, a, y)), y)
 
 
 def linear_op(x: Sequence[float]) -> Op:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from references import breast_cancer_error_features, unregularized_sklearn
 
 from micrograd_lr import Value
 from micrograd_lr.gradcheck import gradcheck
@@ -404,30 +405,10 @@ def test_estimator_with_the_value_engine():
 
 
 # --- agreement with scikit-learn --------------------------------------------------------------
-def unregularized_sklearn(X, y):
-    sklearn = pytest.importorskip("sklearn")
-    from sklearn.linear_model import LogisticRegression as SkLogisticRegression
-
-    major, minor = (int(part) for part in sklearn.__version__.split(".")[:2])
-    # penalty=None is deprecated from 1.8 in favour of C=inf.
-    options = {"C": np.inf} if (major, minor) >= (1, 8) else {"penalty": None}
-    return SkLogisticRegression(tol=1e-12, max_iter=100_000, **options).fit(X, y)
-
-
 def test_breast_cancer_cost_and_accuracy_match_sklearn_optimum():
-    """Standardized breast-cancer, the 10 "standard error" features.
-
-    All 30 features together separate the two classes perfectly: the unregularized cost
-    has no minimum (scikit-learn stops at a cost of ~1e-12 with weights ~6e4) and gradient
-    descent would run forever. The 10 "error" features do not, so the optimum is finite.
-    """
-    from micrograd_lr import datasets
-
-    data = datasets.breast_cancer() if _has_sklearn() else pytest.skip("needs scikit-learn")
-    X = data.X[:, 10:20]
-    assert all(name.endswith("error") for name in data.feature_names[10:20])
-    X = (X - X.mean(axis=0)) / X.std(axis=0)
-    y = data.y
+    """Standardized breast-cancer (the 10 "error" features, where a finite optimum exists:
+    see references.breast_cancer_error_features)."""
+    X, y = breast_cancer_error_features()
     reference = unregularized_sklearn(X, y)
     w_ref = reference.coef_.T
     b_ref = float(reference.intercept_[0])
@@ -438,11 +419,3 @@ def test_breast_cancer_cost_and_accuracy_match_sklearn_optimum():
     assert abs(result.cost - optimum) < 1e-6
     ours = np.mean(predict(result.w, result.b, X.T).ravel() == y)
     assert ours == reference.score(X, y)
-
-
-def _has_sklearn():
-    try:
-        import sklearn  # noqa: F401
-    except ImportError:
-        return False
-    return True

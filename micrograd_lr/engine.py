@@ -252,11 +252,14 @@ class Value:
         return f"Value(data={self.data!r})"
 
     # --- arithmetic ---------------------------------------------------------------------------
-    # Value-with-Value is the hot path of every graph, so +, - and * build that node inline;
-    # every other case goes through _binary, which also folds in plain numbers.
+    # Value-with-Value and Value-with-float are the hot paths of every graph, so +, - and *
+    # build those nodes inline (from the same rules); every other case goes through
+    # _binary, which also checks the domain and folds in other kinds of numbers.
     def __add__(self, other: Value | Number) -> Value:  # self + other
         if type(other) is Value:
             return _node(self.data + other.data, ADD, (self, _ADD_DX, other, _ADD_DY))
+        if type(other) is float:
+            return _node(self.data + other, ADD, (self, _ADD_DX), other)
         return _binary(ADD, self, other)
 
     def __radd__(self, other: Number) -> Value:  # other + self
@@ -265,6 +268,8 @@ class Value:
     def __sub__(self, other: Value | Number) -> Value:  # self - other
         if type(other) is Value:
             return _node(self.data - other.data, SUB, (self, _SUB_DX, other, _SUB_DY))
+        if type(other) is float:
+            return _node(self.data - other, SUB, (self, _SUB_DX), other)
         return _binary(SUB, self, other)
 
     def __rsub__(self, other: Number) -> Value:  # other - self
@@ -275,6 +280,10 @@ class Value:
             a, b = self.data, other.data
             out = a * b
             return _node(out, MUL, (self, _MUL_DX(out, a, b), other, _MUL_DY(out, a, b)))
+        if type(other) is float:
+            a = self.data
+            out = a * other
+            return _node(out, MUL, (self, _MUL_DX(out, a, other)), other)
         return _binary(MUL, self, other)
 
     def __rmul__(self, other: Number) -> Value:  # other * self

@@ -3,12 +3,17 @@
 The public API::
 
     from micrograd_lr import Value, draw
+
+plus derivatives as functions (`grad`, `hessian`) and the finite-difference checker
+(`gradcheck`).
 """
 
 from __future__ import annotations
 
+from .autodiff import grad, hessian
 from .engine import Value
 from .errors import DomainError, GradcheckError, MicrogradLRError
+from .gradcheck import gradcheck
 from .render import draw, to_text
 
 __version__ = "0.1.0"
@@ -20,5 +25,8 @@ __all__ = [
     "Value",
     "__version__",
     "draw",
+    "grad",
+    "gradcheck",
+    "hessian",
     "to_text",
 ]

@@ -22,7 +22,7 @@ from typing import Any
 
 from .errors import DomainError
 
-__all__ = ["OPS", "Op", "Value"]
+__all__ = ["OPS", "Op", "Value", "gradients"]
 
 Number = int | float
 """A plain number that may stand beside a Value in an expression (it is folded, not a node)."""
@@ -252,11 +252,14 @@ class Value:
         return f"Value(data={self.data!r})"
 
     # --- arithmetic ---------------------------------------------------------------------------
-    # Value-with-Value is the hot path of every graph, so +, - and * build that node inline;
-    # every other case goes through _binary, which also folds in plain numbers.
+    # Value-with-Value and Value-with-float are the hot paths of every graph, so +, - and *
+    # build those nodes inline (from the same rules); every other case goes through
+    # _binary, which also checks the domain and folds in other kinds of numbers.
     def __add__(self, other: Value | Number) -> Value:  # self + other
         if type(other) is Value:
             return _node(self.data + other.data, ADD, (self, _ADD_DX, other, _ADD_DY))
+        if type(other) is float:
+            return _node(self.data + other, ADD, (self, _ADD_DX), other)
         return _binary(ADD, self, other)
 
     def __radd__(self, other: Number) -> Value:  # other + self
@@ -265,6 +268,8 @@ class Value:
     def __sub__(self, other: Value | Number) -> Value:  # self - other
         if type(other) is Value:
             return _node(self.data - other.data, SUB, (self, _SUB_DX, other, _SUB_DY))
+        if type(other) is float:
+            return _node(self.data - other, SUB, (self, _SUB_DX), other)
         return _binary(SUB, self, other)
 
     def __rsub__(self, other: Number) -> Value:  # other - self
@@ -275,6 +280,10 @@ class Value:
             a, b = self.data, other.data
             out = a * b
             return _node(out, MUL, (self, _MUL_DX(out, a, b), other, _MUL_DY(out, a, b)))
+        if type(other) is float:
+            a = self.data
+            out = a * other
+            return _node(out, MUL, (self, _MUL_DX(out, a, other)), other)
         return _binary(MUL, self, other)
 
     def __rmul__(self, other: Number) -> Value:  # other * self
@@ -341,7 +350,7 @@ class Value:
             derivatives, bit for bit.
         """
         if create_graph:
-            for node, g in _gradients_as_values(self).items():
+            for node, g in gradients(self, create_graph=True).items():
                 old = node.grad
                 node.grad = g if type(old) is float and old == 0.0 else old + g
             return
@@ -577,27 +586,55 @@ def _count_consumers(root: Value) -> list[Value]:
     return nodes
 
 
-def _gradients_as_values(root: Value) -> dict[Value, Value]:
-    """d(root)/d(node) for every node reachable from ``root``, each built as a Value.
+def gradients(root: Value, *, create_graph: bool = False) -> dict[Value, Any]:
+    """d(root)/d(node) for every node reachable from ``root``, without touching ``.grad``.
 
-    The local derivatives come from the same rules as the fast path, evaluated on Values,
-    and are accumulated in the fast path's order, so the data agree bit for bit.
+    The chain rule is applied in the order ``backward`` uses (`graph.consumers_first`) and
+    accumulated in the same order, so the floats agree with ``backward`` bit for bit.
+
+    Parameters
+    ----------
+    root : Value
+        The output to differentiate.
+    create_graph : bool, default False
+        Return each gradient as a Value built from the graph's nodes (so it can be
+        differentiated again): the local derivatives are the same rules as the fast path,
+        evaluated on Values. Otherwise return floats from the local derivatives stored in
+        the forward pass.
+
+    Returns
+    -------
+    dict
+        Node to gradient (float, or Value with ``create_graph=True``), ``root`` included.
     """
     from .graph import consumers_first  # graph.py imports this module
 
     grads: dict[Value, Any] = {root: 1.0}
     for node in consumers_first(root):
-        op = node._op
-        if op is None:
+        if node._op is None:
             continue
         g = grads[node]
-        operands = node.operands
-        parents = iter(node._edges[::2])
-        for index, operand in enumerate(operands):
-            if type(operand) is not Value:
-                continue
-            parent = next(parents)
-            local = op.local_derivative(index, node, *operands)
-            term = g if type(local) is float and local == 1.0 else local * g
-            grads[parent] = grads[parent] + term if parent in grads else term
-    return {node: g if type(g) is Value else Value(g) for node, g in grads.items()}
+        parents = node._edges[::2]
+        if create_graph:
+            for parent, local in zip(parents, _local_derivatives_as_values(node), strict=True):
+                term = g if type(local) is float and local == 1.0 else local * g
+                grads[parent] = grads[parent] + term if parent in grads else term
+        else:
+            for parent, local in zip(parents, node._edges[1::2], strict=True):
+                grads[parent] = grads.get(parent, 0.0) + local * g
+    if create_graph:
+        return {node: g if type(g) is Value else Value(g) for node, g in grads.items()}
+    return grads
+
+
+def _local_derivatives_as_values(node: Value) -> list[Any]:
+    """The node's local derivatives from its op's rules evaluated on Values: Values that
+    depend on the operands (or floats where a derivative is constant)."""
+    op = node._op
+    assert op is not None
+    operands = node.operands
+    return [
+        op.local_derivative(i, node, *operands)
+        for i, operand in enumerate(operands)
+        if type(operand) is Value
+    ]

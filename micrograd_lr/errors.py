@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "DataError",
     "DomainError",
     "ExpressionError",
     "GradcheckError",
@@ -28,6 +29,11 @@ class GradcheckError(MicrogradLRError, AssertionError):
 
 class UsageError(MicrogradLRError, ValueError):
     """Bad input on the command line; the CLI prints it on one line and exits with code 2."""
+
+
+class DataError(MicrogradLRError, ValueError):
+    """A data file that cannot be used as it is: the message names the file, the line and
+    what is wrong with it."""
 
 
 class ExpressionError(UsageError):

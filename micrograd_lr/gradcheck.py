@@ -132,6 +132,26 @@ class GradcheckResult:
         """The largest relative difference over all values."""
         return max(self.rel_errors)
 
+    def worst_by_parameter(self) -> dict[str, float]:
+        """The largest relative error of each parameter, in order of first appearance.
+
+        Values labelled with an index, ``"w[0]"``, ``"w[1]"``, ..., are parts of one
+        parameter ``"w"``; unlabelled values are named by position, ``"#3"``.
+
+        Examples
+        --------
+        >>> f = lambda w0, w1, b: w0 * w1 + b
+        >>> result = gradcheck(f, [Value(2.0, "w[0]"), Value(3.0, "w[1]"), Value(1.0, "b")])
+        >>> list(result.worst_by_parameter())
+        ['w', 'b']
+        """
+        worst: dict[str, float] = {}
+        for i, (label, error) in enumerate(zip(self.labels, self.rel_errors, strict=True)):
+            name = label.split("[", 1)[0] if label.endswith("]") else label
+            name = name or f"#{i}"
+            worst[name] = max(worst.get(name, 0.0), error)
+        return worst
+
     def report(self) -> str:
         """A table of both sides for every value, and the worst error."""
         lines = [f"{'value':>12} {'backprop':>24} {'finite diff':>24} {'rel error':>10}"]

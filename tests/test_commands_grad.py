@@ -93,3 +93,27 @@ def test_bad_input_is_one_line_exit_2(capsys, argv, message):
     assert (code, out) == (2, "")
     assert err.startswith("micrograd-lr grad: error: ") and err.count("\n") == 1
     assert message in err
+
+
+def test_order_2_prints_the_hessian_against_its_closed_form(capsys):
+    code, out, err = run(["grad", "a*a*b + exp(a*b)", "a=0.5", "b=2", "--order", "2"], capsys)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    start = lines.index("Hessian d2J/dx dy (backprop through backprop):")
+    assert lines[start + 1].split() == ["a", "b"]
+    H = {
+        line.split()[0]: [float(x) for x in line.split()[1:]]
+        for line in lines[start + 2 : start + 4]
+    }
+    e = math.e
+    assert H["a"] == pytest.approx([2 * 2 + 4 * e, 1 + 2 * e], rel=1e-15)
+    assert H["b"] == pytest.approx([1 + 2 * e, 0.25 * e], rel=1e-15)
+    difference = re.search(r"\(([0-9.e+-]+) relative\)", lines[start + 4])
+    assert difference is not None and float(difference.group(1)) < 1e-7
+
+
+def test_order_must_be_1_or_2(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["grad", "a*a", "a=1", "--order", "3"])
+    assert exit_.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err

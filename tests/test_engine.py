@@ -7,80 +7,17 @@ import math
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
-import sympy as sp
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from op_cases import CASES, Case, away_from_zero, close, exact_gradient, exact_point, moderate
 
 from micrograd_lr import DomainError, Value
 from micrograd_lr.engine import OPS
 from micrograd_lr.gradcheck import numerical_gradient
 from micrograd_lr.graph import nodes
-
-A, B = sp.symbols("a b", real=True)
-
-
-def moderate(lo: float = -20.0, hi: float = 20.0) -> st.SearchStrategy[float]:
-    return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
-
-
-positive = st.floats(1e-3, 50.0)
-away_from_zero = moderate().filter(lambda x: abs(x) > 1e-3)
-
-
-@dataclass(frozen=True)
-class Case:
-    """One op: how to build it on Values, the same in SymPy, and where it is defined."""
-
-    name: str
-    build: Callable[..., Value]
-    symbolic: sp.Expr
-    domains: tuple[st.SearchStrategy[float], ...]
-
-
-CASES = [
-    Case("add", lambda a, b: a + b, A + B, (moderate(), moderate())),
-    Case("sub", lambda a, b: a - b, A - B, (moderate(), moderate())),
-    Case("mul", lambda a, b: a * b, A * B, (moderate(), moderate())),
-    Case("div", lambda a, b: a / b, A / B, (moderate(), away_from_zero)),
-    Case("pow_value", lambda a, b: a**b, A**B, (st.floats(0.1, 5.0), st.floats(-3.0, 3.0))),
-    Case("pow_number", lambda a: a**3, A**3, (moderate(),)),
-    Case("pow_fraction", lambda a: a**0.5, sp.sqrt(A), (positive,)),
-    Case("pow_negative", lambda a: a**-2, A**-2, (away_from_zero,)),
-    Case("rpow", lambda a: 2.5**a, sp.Float(2.5) ** A, (moderate(),)),
-    Case("neg", lambda a: -a, -A, (moderate(),)),
-    Case("abs", lambda a: abs(a), sp.Abs(A), (away_from_zero,)),
-    Case("exp", lambda a: a.exp(), sp.exp(A), (moderate(),)),
-    Case("log", lambda a: a.log(), sp.log(A), (positive,)),
-    Case("tanh", lambda a: a.tanh(), sp.tanh(A), (moderate(-5, 5),)),
-    Case("sigmoid", lambda a: a.sigmoid(), 1 / (1 + sp.exp(-A)), (moderate(),)),
-    Case("relu", lambda a: a.relu(), sp.Max(A, 0), (away_from_zero,)),
-    Case("radd", lambda a: 3 + a, 3 + A, (moderate(),)),
-    Case("rsub", lambda a: 3 - a, 3 - A, (moderate(),)),
-    Case("rmul", lambda a: 3 * a, 3 * A, (moderate(),)),
-    Case("rdiv", lambda a: 3 / a, 3 / A, (away_from_zero,)),
-    Case("add_number", lambda a: a + 0.5, A + 0.5, (moderate(),)),
-    Case("sub_number", lambda a: a - 0.5, A - 0.5, (moderate(),)),
-    Case("mul_number", lambda a: a * 0.5, A * 0.5, (moderate(),)),
-    Case("div_number", lambda a: a / 0.5, A / 0.5, (moderate(),)),
-]
-SYMBOLS = (A, B)
-
-
-def exact_gradient(case: Case, point: tuple[float, ...]) -> list[float]:
-    """SymPy's symbolic derivative at the point (each float held exactly), to 30 digits."""
-    subs = {s: sp.Float(x, 60) for s, x in zip(SYMBOLS, point, strict=False)}
-    return [
-        float(sp.diff(case.symbolic, s).subs(subs).evalf(30)) for s in SYMBOLS[: len(case.domains)]
-    ]
-
-
-def close(x: float, y: float, rel: float, abs_: float = 0.0) -> bool:
-    return abs(x - y) <= abs_ + rel * max(abs(x), abs(y))
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
@@ -93,8 +30,7 @@ def test_op_gradients_match_sympy(case: Case) -> None:
             out = case.build(*leaves)
         except OverflowError:
             assume(False)
-        subs = {s: sp.Float(x, 60) for s, x in zip(SYMBOLS, point, strict=False)}
-        expected_value = float(case.symbolic.subs(subs).evalf(30))
+        expected_value = float(case.symbolic.subs(exact_point(point)).evalf(30))
         assert close(out.data, expected_value, rel=1e-13, abs_=1e-300)
         out.backward()
         for leaf, expected in zip(leaves, exact_gradient(case, point), strict=True):

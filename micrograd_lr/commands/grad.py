@@ -6,6 +6,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+import numpy as np
+
+from ..autodiff import grad, hessian
 from ..engine import Value
 from ..errors import ExpressionError, UsageError
 from ..gradcheck import numerical_gradient
@@ -32,6 +35,13 @@ def register(subparsers: Any) -> None:
         epilog='example: micrograd-lr grad "(a-1)*(b+c)" a=2 b=3 c=4',
     )
     add_formula_arguments(parser)
+    parser.add_argument(
+        "--order",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="2 also prints the Hessian (second derivatives) (default: %(default)s)",
+    )
     parser.add_argument(
         "--eps",
         type=float,
@@ -103,4 +113,50 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--eps must be in (0, 1), got {args.eps}")
     formula = load_formula(args)
     _print_first_order(formula, eps=args.eps)
+    if args.order == 2:
+        _print_hessian(formula, eps=args.eps)
     return 0
+
+
+def _print_hessian(formula: Formula, *, eps: float) -> None:
+    names = list(formula.leaves)
+    point = [formula.leaves[n].data for n in names]
+
+    def f(*values: Value) -> Value:
+        return formula.expression.evaluate(dict(zip(names, values, strict=True)))
+
+    try:
+        H = hessian(f, point)
+        check = _hessian_by_differences(f, point, eps=eps)
+    except ExpressionError as error:
+        raise UsageError(f"second derivatives: {error}") from None
+    print(f"Hessian d2{formula.name}/dx dy (backprop through backprop):")
+    width = max(len(n) for n in names)
+    cells = [[show(x) for x in row] for row in H]
+    column = max(max(len(c) for c in row) for row in cells)
+    print("  " + " " * width + "  " + "  ".join(n.rjust(column) for n in names))
+    for name, row in zip(names, cells, strict=True):
+        print("  " + name.rjust(width) + "  " + "  ".join(c.rjust(column) for c in row))
+    gap = float(np.abs(H - check).max())
+    scale = max(float(np.abs(H).max()), float(np.abs(check).max()))
+    relative = gap / scale if gap else 0.0
+    print(
+        f"largest difference from central differences of the gradient: {gap:.3g} "
+        f"({relative:.1e} relative)"
+    )
+
+
+def _hessian_by_differences(f: Any, point: list[float], *, eps: float) -> np.ndarray:
+    """Column j: the central difference of the backpropagated gradient along x_j."""
+
+    def gradient(p: list[float]) -> np.ndarray:
+        leaves = [Value(x) for x in p]
+        return np.array(grad(f(*leaves), leaves))
+
+    columns = []
+    for j, x in enumerate(point):
+        h = eps * max(1.0, abs(x)) * 10  # a larger step: the gradient is differenced, not f
+        up, down = list(point), list(point)
+        up[j], down[j] = x + h, x - h
+        columns.append((gradient(up) - gradient(down)) / (up[j] - down[j]))
+    return np.array(columns).T

@@ -1,0 +1,91 @@
+"""Saving a cost curve as an image with matplotlib (the ``plot`` extra)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+
+__all__ = ["check_path", "save_cost_curve"]
+
+
+def check_path(path: str | os.PathLike[str]) -> tuple[str, str]:
+    """``(path, format)`` when matplotlib can write ``path`` (checked before any work).
+
+    Raises
+    ------
+    ModuleNotFoundError
+        When matplotlib is not installed.
+    ValueError
+        For a suffix matplotlib cannot write or a folder that does not exist.
+    """
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ModuleNotFoundError(
+            "plotting needs matplotlib: pip install 'micrograd_lr[plot]'"
+        ) from None
+    path = os.fspath(path)
+    formats = Figure().canvas.get_supported_filetypes()
+    suffix = os.path.splitext(path)[1].lstrip(".").lower()
+    if suffix not in formats:
+        raise ValueError(
+            f"cannot write a plot to {path!r}: the suffix must be one of "
+            f"{', '.join('.' + f for f in sorted(formats))}"
+        )
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"cannot write a plot to {path!r}: no folder {folder!r}")
+    return path, suffix
+
+
+def save_cost_curve(
+    costs: Sequence[float],
+    path: str | os.PathLike[str],
+    *,
+    title: str = "Cost during training",
+    log_scale: bool = False,
+) -> None:
+    """Draw the cost against the iteration and write it to ``path``, atomically.
+
+    Parameters
+    ----------
+    costs : sequence of float
+        The cost at iterations 0, 1, 2, ...
+    path : str or path-like
+        Where to write; the format comes from the suffix (``.png``, ``.svg``, ``.pdf``, ...).
+    title : str, default "Cost during training"
+    log_scale : bool, default False
+        A logarithmic cost axis (to see the slow end of a long run).
+
+    Raises
+    ------
+    ModuleNotFoundError
+        When matplotlib is not installed.
+    ValueError
+        For an empty ``costs`` or a suffix matplotlib cannot write.
+    """
+    if len(costs) == 0:
+        raise ValueError("no costs to plot: train for at least one iteration")
+    path, suffix = check_path(path)
+    from matplotlib.figure import Figure
+
+    # A Figure without pyplot: no global state and no GUI backend needed.
+    figure = Figure(figsize=(6, 4), layout="constrained")
+    axes = figure.add_subplot()
+    axes.plot(range(len(costs)), costs)
+    axes.set_xlabel("iteration")
+    axes.set_ylabel("cost J(w, b)")
+    axes.set_title(title)
+    if log_scale:
+        axes.set_yscale("log")
+    axes.grid(True, alpha=0.3)
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".cost-", suffix="." + suffix)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            figure.savefig(out, format=suffix)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

@@ -1,0 +1,33 @@
+"""Cost-curve images: written atomically, bad paths refused before any work."""
+
+import pytest
+
+pytest.importorskip("matplotlib")
+
+from micrograd_lr.plots import check_path, save_cost_curve
+
+
+@pytest.mark.parametrize(
+    ("suffix", "magic"), [("png", b"\x89PNG"), ("svg", b"<?xml"), ("pdf", b"%PDF")]
+)
+def test_formats_follow_the_suffix(tmp_path, suffix, magic):
+    path = tmp_path / f"cost.{suffix}"
+    save_cost_curve([0.7, 0.5, 0.4], path, log_scale=True)
+    assert path.read_bytes().startswith(magic)
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_existing_file_is_replaced(tmp_path):
+    path = tmp_path / "cost.png"
+    path.write_text("old")
+    save_cost_curve([1.0], path)
+    assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_bad_inputs(tmp_path):
+    with pytest.raises(ValueError, match=r"the suffix must be one of .*\.png"):
+        check_path(tmp_path / "cost.docx")
+    with pytest.raises(ValueError, match="no folder"):
+        check_path(tmp_path / "missing" / "cost.png")
+    with pytest.raises(ValueError, match="no costs to plot"):
+        save_cost_curve([], tmp_path / "cost.png")

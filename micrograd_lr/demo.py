@@ -8,22 +8,18 @@ the numbers it measured, so tests can check them without parsing the output.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import importlib.util
-import io
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any, TextIO
 
 import graphviz
 import numpy as np
 
-from . import render
-from .atomic import write_atomic
+from . import datasets, logistic, plots, render
 from .engine import Value
 from .errors import GraphvizNotFoundError, UsageError
 
@@ -73,16 +69,6 @@ class StepResult:
 
 def _have(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
-
-
-def _part_of_package(name: str) -> ModuleType | None:
-    """The module ``micrograd_lr.<name>``, or None when this version has no such module.
-
-    The demo's steps use modules that are written separately; a missing one makes its step
-    say what it skipped instead of failing the whole demo.
-    """
-    module = f"{__package__}.{name}"
-    return importlib.import_module(module) if _have(module) else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -144,7 +130,7 @@ def _draw_j(J: Value, out_dir: Path, result: StepResult, stream: TextIO) -> None
 # --------------------------------------------------------------------------------------------
 # Step 2: logistic regression with the Value engine, checked against the closed form
 # --------------------------------------------------------------------------------------------
-def gradient_difference(logistic: Any, w: Any, b: float, X: Any, Y: Any) -> float:
+def gradient_difference(w: Any, b: float, X: Any, Y: Any) -> float:
     """Largest |engine - closed form| over the components of (dw, db) at ``(w, b)``.
 
     The engine's gradient comes from backpropagation through the composed cost graph (the
@@ -172,13 +158,6 @@ def logistic_step(
     `micrograd_lr.logistic.train`). Writes ``cost_curve.png`` when matplotlib is installed.
     """
     result = StepResult()
-    logistic, datasets = _part_of_package("logistic"), _part_of_package("datasets")
-    if logistic is None or datasets is None:
-        result.skipped.append(
-            "logistic regression: micrograd_lr.logistic or .datasets is not in this version"
-        )
-        print(f"  skipped: {result.skipped[-1]}", file=stream)
-        return result
     data = datasets.load("synthetic")
     X, Y = data.columns()  # the course's layout: X (n_x, m), Y (1, m)
     print(f"  data: the embedded synthetic set, {data.m} examples, {data.n} features", file=stream)
@@ -186,7 +165,7 @@ def logistic_step(
         result.skipped.append(f"the progress bar: tqdm is not installed; {HOW_TO_GET['tqdm']}")
         progress = False
     w0, b0 = logistic.initialize_with_zeros(data.n)
-    checks = [gradient_difference(logistic, w0, b0, X, Y)]
+    checks = [gradient_difference(w0, b0, X, Y)]
     print(f"  gradient check at the start: largest |engine - closed form| = {checks[0]:.3g}",
           file=stream)  # fmt: skip
     # The composed graph (sigmoid, log, ... as separate nodes): the one learners draw.
@@ -194,7 +173,7 @@ def logistic_step(
         X, Y, engine="value", fused=False, num_iterations=iterations, w=w0, b=b0,
         progress=progress,
     )  # fmt: skip
-    checks.append(gradient_difference(logistic, trained.w, trained.b, X, Y))
+    checks.append(gradient_difference(trained.w, trained.b, X, Y))
     print(f"  gradient check at the end:   largest |engine - closed form| = {checks[1]:.3g}",
           file=stream)  # fmt: skip
     accuracy = float(np.mean(logistic.predict(trained.w, trained.b, X) == Y))
@@ -213,16 +192,9 @@ def _plot_costs(costs: list[float], out_dir: Path, result: StepResult) -> None:
             f"the cost curve plot: matplotlib is not installed; {HOW_TO_GET['matplotlib']}"
         )
         return
-    from matplotlib.figure import Figure  # no pyplot: no display, no global state
-
-    figure = Figure(figsize=(6, 4))
-    axes = figure.subplots()
-    axes.plot(range(len(costs)), costs)
-    axes.set(xlabel="iteration", ylabel="cost J(w, b)", title="Logistic regression, Value engine")
-    axes.grid(alpha=0.3)
-    image = io.BytesIO()
-    figure.savefig(image, format="png", dpi=100)
-    result.files.append(write_atomic(out_dir / "cost_curve.png", image.getvalue()))
+    path = out_dir / "cost_curve.png"
+    plots.save_cost_curve(costs, path, title="Logistic regression trained with the Value engine")
+    result.files.append(path)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """The ``micrograd-lr demo`` main job: its numbers, its files, and how it degrades."""
 
 import contextlib
-import importlib.util
 import io
 import sys
 
@@ -9,9 +8,6 @@ import pytest
 
 from micrograd_lr import cli, demo
 
-HAVE_LOGISTIC = all(
-    importlib.util.find_spec(f"micrograd_lr.{m}") is not None for m in ("logistic", "datasets")
-)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -68,7 +64,6 @@ def test_demo_draws_j_as_svg_and_png(full_run):
     assert "graph drawn: j_graph.gv, j_graph.svg, j_graph.png" in out
 
 
-@pytest.mark.skipif(not HAVE_LOGISTIC, reason="micrograd_lr.logistic not in this version")
 def test_demo_logistic_regression_gradients_agree_and_it_learns(tmp_path):
     result = demo.logistic_step(tmp_path, stream=io.StringIO())
     checks = result.numbers["gradient_checks"]
@@ -103,9 +98,8 @@ def test_demo_says_how_to_get_what_is_missing(tmp_path, monkeypatch):
     results = demo.run(tmp_path, progress=True, stream=stream)
     out = stream.getvalue()
     assert not (tmp_path / "cost_curve.png").exists()
-    if HAVE_LOGISTIC:
-        assert "matplotlib is not installed; pip install 'micrograd_lr[plot]'" in out
-        assert "tqdm is not installed; pip install 'micrograd_lr[progress]'" in out
+    assert "matplotlib is not installed; pip install 'micrograd_lr[plot]'" in out
+    assert "tqdm is not installed; pip install 'micrograd_lr[progress]'" in out
     assert demo.checks_passed(results)
 
 
@@ -124,8 +118,6 @@ def test_demo_without_the_dot_program_still_writes_the_source(tmp_path, monkeypa
 
 def test_demo_progress_bar_goes_to_stderr_when_asked(tmp_path, capsys):
     pytest.importorskip("tqdm")
-    if not HAVE_LOGISTIC:
-        pytest.skip("micrograd_lr.logistic not in this version")
     demo.logistic_step(tmp_path, iterations=3, progress=True, stream=sys.stdout)
     assert "training" in capsys.readouterr().err
 

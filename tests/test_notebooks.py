@@ -4,7 +4,6 @@ Every notebook checks its own numbers with ``assert`` cells, so running it is a 
 kernel imports this checkout's package (PYTHONPATH), and runs in a temporary folder.
 """
 
-import importlib.util
 import os
 from pathlib import Path
 
@@ -16,23 +15,17 @@ nbclient = pytest.importorskip("nbclient")
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "examples").glob("*.ipynb"))
 
-# What each notebook needs beyond the engine (modules written in parallel with this test).
-NEEDS = {
-    "computation_graphs.ipynb": ["micrograd_lr.render"],
-    "logistic_regression.ipynb": ["micrograd_lr.render", "micrograd_lr.logistic"],
-}
-
 
 def test_there_are_notebooks():
-    assert {nb.name for nb in NOTEBOOKS} >= set(NEEDS)
+    assert {nb.name for nb in NOTEBOOKS} >= {
+        "computation_graphs.ipynb",
+        "logistic_regression.ipynb",
+    }
 
 
 @pytest.mark.graphviz  # the drawings are rendered to SVG inline, which needs `dot`
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[nb.name for nb in NOTEBOOKS])
 def test_notebook_runs(path, tmp_path, monkeypatch):
-    missing = [m for m in NEEDS.get(path.name, []) if importlib.util.find_spec(m) is None]
-    if missing:
-        pytest.skip(f"{', '.join(missing)} not in this version")
     pythonpath = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     monkeypatch.setenv("PYTHONPATH", pythonpath)
     notebook = nbformat.read(path, as_version=4)

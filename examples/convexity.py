@@ -64,8 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     # Convex means every second difference is >= 0 (the curve bends upwards everywhere).
     curvature = {name: np.diff(c, 2).min() for name, c in costs.items()}
     for name, bend in curvature.items():
-        print(f"{name:>13}: smallest second difference {bend:+.2e} -> "
-              f"{'convex' if bend >= -1e-12 else 'NOT convex'} on [-10, 10]")  # fmt: skip
+        print(
+            f"{name:>13}: smallest second difference {bend:+.2e} -> "
+            f"{'convex' if bend >= -1e-12 else 'NOT convex'} on [-10, 10]"
+        )
 
     w0, steps = -8.0, 100
     paths = {
@@ -74,8 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     best_w = grid[costs["log-loss"].argmin()]
     for name, path in paths.items():
-        print(f"{name:>13}: gradient descent from w = {w0:g} ends at w = {path[-1]:.3f} "
-              f"after {steps} steps")  # fmt: skip
+        print(
+            f"{name:>13}: gradient descent from w = {w0:g} ends at w = {path[-1]:.3f} "
+            f"after {steps} steps"
+        )
     print(f"the log-loss minimum on the grid is at w = {best_w:.1f}")
 
     plot(grid, costs, paths, x, y, out)

@@ -49,8 +49,10 @@ def main() -> int:
     X, Y = make_data()
     mean, std = X.mean(axis=1, keepdims=True), X.std(axis=1, keepdims=True)
     X_norm = (X - mean) / std  # broadcasting: (2, m) - (2, 1)
-    print(f"feature scales (std): {std.ravel().round(1)} -> after standardizing: "
-          f"{X_norm.std(axis=1).round(1)}")  # fmt: skip
+    print(
+        f"feature scales (std): {std.ravel().round(1)} -> after standardizing: "
+        f"{X_norm.std(axis=1).round(1)}"
+    )
     cap = 20_000
     raw = iterations_to_converge(X, Y, max_iterations=cap)
     normalized = iterations_to_converge(X_norm, Y, max_iterations=cap)

@@ -8,6 +8,7 @@ the numbers it measured, so tests can check them without parsing the output.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import sys
 import time
@@ -95,17 +96,18 @@ def j_step(
     (atomically) as ``j_graph.gv`` (DOT text, always) and as ``j_graph.svg`` and
     ``j_graph.png`` when the Graphviz program can make them.
     """
+    say = functools.partial(print, file=stream)
     result = StepResult()
     J, leaves = j_graph(a, b, c)
     J.backward()
     closed = {"a": b + c, "b": a - 1, "c": a - 1}
-    print(f"  J = (a - 1)(b + c) with a={a:g}, b={b:g}, c={c:g}:  J = {J.data:g}", file=stream)
-    print(f"  {'':8} {'backward':>10} {'closed form':>12}", file=stream)
+    say(f"  J = (a - 1)(b + c) with a={a:g}, b={b:g}, c={c:g}:  J = {J.data:g}")
+    say(f"  {'':8} {'backward':>10} {'closed form':>12}")
     worst = 0.0
     for name, leaf in leaves.items():
         worst = max(worst, abs(leaf.grad - closed[name]))
-        print(f"  dJ/d{name:<4} {leaf.grad:>10g} {closed[name]:>12g}", file=stream)
-    print(f"  largest difference: {worst:g}", file=stream)
+        say(f"  dJ/d{name:<4} {leaf.grad:>10g} {closed[name]:>12g}")
+    say(f"  largest difference: {worst:g}")
     result.numbers.update(
         J=J.data, grads={n: v.grad for n, v in leaves.items()}, closed=closed, max_diff=worst
     )
@@ -114,6 +116,7 @@ def j_step(
 
 
 def _draw_j(J: Value, out_dir: Path, result: StepResult, stream: TextIO) -> None:
+    say = functools.partial(print, file=stream)
     digraph = render.draw(J)
     for name in ("j_graph.gv", "j_graph.svg", "j_graph.png"):
         try:
@@ -124,7 +127,7 @@ def _draw_j(J: Value, out_dir: Path, result: StepResult, stream: TextIO) -> None
         except graphviz.CalledProcessError as error:  # e.g. a dot built without PNG support
             result.skipped.append(f"{name}: Graphviz could not make it ({error})")
     drawn = ", ".join(p.name for p in result.files)
-    print(f"  graph drawn: {drawn}", file=stream)
+    say(f"  graph drawn: {drawn}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -157,30 +160,36 @@ def logistic_step(
     The learning rate is the largest one guaranteed to converge (``"auto"`` in
     `micrograd_lr.logistic.train`). Writes ``cost_curve.png`` when matplotlib is installed.
     """
+    say = functools.partial(print, file=stream)
     result = StepResult()
     data = datasets.load("synthetic")
     X, Y = data.columns()  # the course's layout: X (n_x, m), Y (1, m)
-    print(f"  data: the embedded synthetic set, {data.m} examples, {data.n} features", file=stream)
+    say(f"  data: the embedded synthetic set, {data.m} examples, {data.n} features")
     if progress and not _have("tqdm"):
         result.skipped.append(f"the progress bar: tqdm is not installed; {HOW_TO_GET['tqdm']}")
         progress = False
     w0, b0 = logistic.initialize_with_zeros(data.n)
     checks = [gradient_difference(w0, b0, X, Y)]
-    print(f"  gradient check at the start: largest |engine - closed form| = {checks[0]:.3g}",
-          file=stream)  # fmt: skip
+    say(f"  gradient check at the start: largest |engine - closed form| = {checks[0]:.3g}")
     # The composed graph (sigmoid, log, ... as separate nodes): the one learners draw.
     trained = logistic.train(
-        X, Y, engine="value", fused=False, num_iterations=iterations, w=w0, b=b0,
+        X,
+        Y,
+        engine="value",
+        fused=False,
+        num_iterations=iterations,
+        w=w0,
+        b=b0,
         progress=progress,
-    )  # fmt: skip
+    )
     checks.append(gradient_difference(trained.w, trained.b, X, Y))
-    print(f"  gradient check at the end:   largest |engine - closed form| = {checks[1]:.3g}",
-          file=stream)  # fmt: skip
+    say(f"  gradient check at the end:   largest |engine - closed form| = {checks[1]:.3g}")
     accuracy = float(np.mean(logistic.predict(trained.w, trained.b, X) == Y))
     costs = [float(c) for c in trained.costs]
-    print(f"  cost {costs[0]:.4f} -> {costs[-1]:.4f} after {trained.iterations} iterations "
-          f"(learning rate {trained.learning_rate:.3g}), training accuracy {accuracy:.1%}",
-          file=stream)  # fmt: skip
+    say(
+        f"  cost {costs[0]:.4f} -> {costs[-1]:.4f} after {trained.iterations} iterations "
+        f"(learning rate {trained.learning_rate:.3g}), training accuracy {accuracy:.1%}"
+    )
     result.numbers.update(costs=costs, gradient_checks=checks, accuracy=accuracy)
     _plot_costs(costs, out_dir, result)
     return result
@@ -238,6 +247,7 @@ def single_threaded_blas() -> Iterator[bool]:
 
 def vectorization_step(*, n: int = 1_000_000, seed: int = 0, stream: TextIO) -> StepResult:
     """Time the same dot product as a Python loop and as ``np.dot``; report the speed-up."""
+    say = functools.partial(print, file=stream)
     rng = np.random.default_rng(seed)
     x, y = rng.random(n), rng.random(n)
     xs, ys = x.tolist(), y.tolist()  # the loop works on Python floats, as a learner writes it
@@ -253,13 +263,11 @@ def vectorization_step(*, n: int = 1_000_000, seed: int = 0, stream: TextIO) -> 
     with single_threaded_blas() as one_thread:
         numpy_time = _best_time(lambda: np.dot(x, y), repeats=500, budget=0.3)
     speedup = loop_time / numpy_time
-    print(f"  dot product of two vectors of {n:,} numbers", file=stream)
-    print(f"  Python loop: {loop_time * 1e3:8.2f} ms   result {loop_result:.6f}", file=stream)
+    say(f"  dot product of two vectors of {n:,} numbers")
+    say(f"  Python loop: {loop_time * 1e3:8.2f} ms   result {loop_result:.6f}")
     threads = " (1 thread)" if one_thread else ""
-    print(f"  np.dot:      {numpy_time * 1e3:8.2f} ms   result {numpy_result:.6f}{threads}",
-          file=stream)  # fmt: skip
-    print(f"  speed-up: {speedup:,.0f}x (same result to {abs(loop_result - numpy_result):.1e})",
-          file=stream)  # fmt: skip
+    say(f"  np.dot:      {numpy_time * 1e3:8.2f} ms   result {numpy_result:.6f}{threads}")
+    say(f"  speed-up: {speedup:,.0f}x (same result to {abs(loop_result - numpy_result):.1e})")
     return StepResult(
         numbers={
             "loop_result": loop_result,
@@ -297,6 +305,7 @@ def run(
         The `StepResult` of each step, keyed ``"j"``, ``"logistic"``, ``"vectorization"``.
     """
     stream = sys.stdout if stream is None else stream
+    say = functools.partial(print, file=stream)
     if progress is None:
         progress = sys.stderr.isatty()
     out_dir = Path(out_dir)
@@ -305,11 +314,11 @@ def run(
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     results: dict[str, StepResult] = {}
-    print("1. Backpropagation on a small graph", file=stream)
+    say("1. Backpropagation on a small graph")
     results["j"] = j_step(out_dir, stream=stream)
-    print("\n2. Logistic regression trained with the Value engine", file=stream)
+    say("\n2. Logistic regression trained with the Value engine")
     results["logistic"] = logistic_step(out_dir, progress=progress, stream=stream)
-    print("\n3. Vectorization", file=stream)
+    say("\n3. Vectorization")
     results["vectorization"] = vectorization_step(stream=stream)
     _summary(results, out_dir, time.perf_counter() - start, stream)
     return results
@@ -327,14 +336,15 @@ def checks_passed(results: dict[str, StepResult]) -> bool:
 
 
 def _summary(results: dict[str, StepResult], out_dir: Path, seconds: float, stream: TextIO) -> None:
+    say = functools.partial(print, file=stream)
     files = [f for r in results.values() for f in r.files]
     skipped = [s for r in results.values() for s in r.skipped]
-    print(f"\nDone in {seconds:.1f} s. Files written to {out_dir}/:", file=stream)
+    say(f"\nDone in {seconds:.1f} s. Files written to {out_dir}/:")
     for path in files:
-        print(f"  {path.name}", file=stream)
+        say(f"  {path.name}")
     if not files:
-        print("  (none)", file=stream)
+        say("  (none)")
     if skipped:
-        print("Skipped:", file=stream)
+        say("Skipped:")
         for line in skipped:
-            print(f"  {line}", file=stream)
+            say(f"  {line}")

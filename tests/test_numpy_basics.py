@@ -128,8 +128,10 @@ def test_normalize_rows_matches_value_engine_and_finite_differences():
     norm = sum((v * v for v in leaves[1:]), leaves[0] * leaves[0]) ** 0.5
     row = [v / norm for v in leaves]
     np.testing.assert_allclose([v.data for v in row], normalize_rows(x)[0], rtol=1e-15)
-    loss = sum((r * float(w) for r, w in zip(row[1:], weights[1:], strict=True)),
-               row[0] * float(weights[0]))  # fmt: skip
+    loss = sum(
+        (r * float(w) for r, w in zip(row[1:], weights[1:], strict=True)),
+        row[0] * float(weights[0]),
+    )
     loss.backward()
     engine = np.array([[v.grad for v in leaves]])
     # Closed form: d(x/|x|)/dx = (I - u u^T) / |x| with u = x/|x|, applied to the weights.
@@ -166,8 +168,10 @@ def test_softmax_matches_value_engine_and_closed_form_jacobian():
     np.testing.assert_allclose([o.data for o in outs], softmax(x), rtol=1e-14)
     # Gradient of sum_i w_i softmax_i, through the engine, by the closed-form Jacobian
     # diag(s) - s s^T, and by finite differences of the NumPy softmax.
-    loss = sum((o * float(w) for o, w in zip(outs[1:], weights[1:], strict=True)),
-               outs[0] * float(weights[0]))  # fmt: skip
+    loss = sum(
+        (o * float(w) for o, w in zip(outs[1:], weights[1:], strict=True)),
+        outs[0] * float(weights[0]),
+    )
     loss.backward()
     engine = np.array([leaf.grad for leaf in leaves])
     s = softmax(x)

@@ -128,3 +128,17 @@ def test_demo_refuses_a_file_as_output_folder(tmp_path, capsys):
     assert cli.main(["demo", "--out", str(target)]) == 2
     assert "is a file, not a folder" in capsys.readouterr().err
     assert target.read_text() == "not a folder"
+
+
+def test_demo_progress_flag_defaults_to_terminal_detection():
+    parser = cli.build_parser()
+    assert parser.parse_args(["demo"]).progress is None
+    assert parser.parse_args(["demo", "--no-progress"]).progress is False
+
+
+def test_demo_fails_when_a_gradient_check_disagrees(tmp_path, monkeypatch):
+    monkeypatch.setattr(demo, "gradient_difference", lambda *args: 1e-3)
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        code = cli.main(["demo", "--out", str(tmp_path), "--no-progress"])
+    assert code == 1
+    assert "largest |engine - closed form| = 0.001" in out.getvalue()

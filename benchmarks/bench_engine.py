@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python benchmarks/bench_engine.py            # sizes 1e3 1e4 1e5, 5 repeats (~2 min)
+    python benchmarks/bench_engine.py            # sizes 1e3 1e4 1e5, 7 repeats (~1 min)
     python benchmarks/bench_engine.py --quick    # sizes 1e3 1e4, 3 repeats (<15 s)
 
 Both libraries build the same chains of operations, interleaved in one process: for every
@@ -292,6 +292,10 @@ def run(sizes: Sequence[int], repeats: int, memory_size: int, chains: Sequence[C
     gc.callbacks.append(clock)
     results: dict[tuple[str, int, str], Samples] = {}
     try:
+        # Untimed warm-up: CPython 3.11 specializes bytecode on its first executions.
+        for chain in chains:
+            for V in libraries.values():
+                chain.build(V, 100).backward()
         for n in sizes:
             for chain in chains:
                 steps = chain.steps(n)
@@ -368,17 +372,18 @@ def run(sizes: Sequence[int], repeats: int, memory_size: int, chains: Sequence[C
         f"Bytes per op, tracemalloc over building a chain of about {memory_size} ops "
         "(micrograd wraps every number constant in a node of its own):",
         "",
-        "| chain | step | micrograd bytes/op | nodes/op | micrograd_lr bytes/op | nodes/op "
-        f"| <= {TARGET_BYTES_PER_NODE:g} B/node |",
-        "|---|---|---:|---:|---:|---:|:---:|",
+        "| chain | step | micrograd bytes/op | nodes/op | bytes/node | micrograd_lr bytes/op "
+        f"| nodes/op | bytes/node | <= {TARGET_BYTES_PER_NODE:g} B/node |",
+        "|---|---|---:|---:|---:|---:|---:|---:|:---:|",
     ]
     for chain in chains:
-        (mg_bytes, mg_nodes), (lr_bytes, lr_nodes) = (memory[(chain.name, n)] for n in names)
-        per_node = lr_bytes / lr_nodes
-        lines.append(
-            f"| {chain.name} | `{chain.step}` | {mg_bytes:.0f} | {mg_nodes:g} | {lr_bytes:.0f} "
-            f"| {lr_nodes:g} | {'yes' if per_node <= TARGET_BYTES_PER_NODE else '**no**'} |"
-        )
+        row = [chain.name, f"`{chain.step}`"]
+        for name in names:
+            per_op, nodes = memory[(chain.name, name)]
+            row += [f"{per_op:.0f}", f"{nodes:.2f}", f"{per_op / nodes:.0f}"]
+        per_node = memory[(chain.name, "micrograd_lr")][0] / memory[(chain.name, "micrograd_lr")][1]
+        row.append("yes" if per_node <= TARGET_BYTES_PER_NODE else "**no**")
+        lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
 
@@ -398,7 +403,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--repeats",
         type=int,
         metavar="R",
-        help="interleaved repeats per cell, median reported (default 5; 3 with --quick)",
+        help="interleaved repeats per cell, median reported (default 7; 3 with --quick)",
     )
     parser.add_argument(
         "--memory-size",
@@ -418,7 +423,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.sizes is None:
         args.sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
     if args.repeats is None:
-        args.repeats = 3 if args.quick else 5
+        args.repeats = 3 if args.quick else 7
     for name, values in (("--sizes", args.sizes), ("--repeats", [args.repeats])):
         if min(values) < 1:
             parser.error(f"{name} must be positive integers, got {values}")

@@ -595,12 +595,27 @@ def _count_consumers(root: Value) -> list[Value]:
     number of its consumers inside this graph. Iterative, so depth is unlimited."""
     nodes = [root]
     stack = [root]
+    keep, push, pop = nodes.append, stack.append, stack.pop
     while stack:
-        for parent in stack.pop()._edges[::2]:
-            if not parent._pending:
-                nodes.append(parent)
-                stack.append(parent)
-            parent._pending += 1
+        edges = pop()._edges
+        n = len(edges)
+        # Unpacked by arity like backward's loop: no slice allocated per node.
+        if n == 4:
+            p, q = edges[0], edges[2]
+            if not p._pending:
+                keep(p)
+                push(p)
+            p._pending += 1
+            if not q._pending:
+                keep(q)
+                push(q)
+            q._pending += 1
+        elif n:
+            for p in edges[::2]:
+                if not p._pending:
+                    keep(p)
+                    push(p)
+                p._pending += 1
     return nodes
 
 

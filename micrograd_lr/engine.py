@@ -149,10 +149,15 @@ OPS: dict[str, Op] = {
 }  # fmt: skip
 """Every primitive operation by name."""
 
-# The hottest operations build their node inline from these (see Value.__add__).
+# The hottest operations build their node inline from these (see Value.__add__ and
+# Value.tanh): the same forward functions and rules, without a lookup per call.
 _ADD_DX, _ADD_DY = ADD.derivatives
 _SUB_DX, _SUB_DY = SUB.derivatives
 _MUL_DX, _MUL_DY = MUL.derivatives
+_EXP_F, (_EXP_D,) = EXP.forward, EXP.derivatives
+_TANH_F, (_TANH_D,) = TANH.forward, TANH.derivatives
+_SIGMOID_F, (_SIGMOID_D,) = SIGMOID.forward, SIGMOID.derivatives
+_RELU_F, (_RELU_D,) = RELU.forward, RELU.derivatives
 
 
 # --------------------------------------------------------------------------------------------
@@ -308,10 +313,17 @@ class Value:
         return _unary(ABS, self)
 
     # --- functions ----------------------------------------------------------------------------
+    # The common functions build their node inline from their Op's forward and rule: half
+    # the time of going through _unary, which serves the rest.
     def exp(self) -> Value:
         """e ** self. OverflowError above about 709.78, where e ** x exceeds the largest
         float."""
-        return _unary(EXP, self)
+        a = self.data
+        try:
+            out = _EXP_F(a)
+        except OverflowError:
+            raise _overflow(EXP, self) from None
+        return _node(out, EXP, (self, _EXP_D(out, a)))
 
     def log(self) -> Value:
         """Natural logarithm, defined for data > 0 (DomainError otherwise)."""
@@ -319,18 +331,24 @@ class Value:
 
     def tanh(self) -> Value:
         """Hyperbolic tangent; its local derivative is 1 - tanh**2."""
-        return _unary(TANH, self)
+        a = self.data
+        out = _TANH_F(a)
+        return _node(out, TANH, (self, _TANH_D(out, a)))
 
     def sigmoid(self) -> Value:
         """1 / (1 + e**-self), computed without overflow for every float.
 
         The local derivative is sigmoid * (1 - sigmoid).
         """
-        return _unary(SIGMOID, self)
+        a = self.data
+        out = _SIGMOID_F(a)
+        return _node(out, SIGMOID, (self, _SIGMOID_D(out, a)))
 
     def relu(self) -> Value:
         """max(0, self); its derivative is taken as 0 at 0."""
-        return _unary(RELU, self)
+        a = self.data
+        out = _RELU_F(a)
+        return _node(out, RELU, (self, _RELU_D(out, a)))
 
     # --- backpropagation ----------------------------------------------------------------------
     def backward(self, *, create_graph: bool = False) -> None:
@@ -577,12 +595,27 @@ def _count_consumers(root: Value) -> list[Value]:
     number of its consumers inside this graph. Iterative, so depth is unlimited."""
     nodes = [root]
     stack = [root]
+    keep, push, pop = nodes.append, stack.append, stack.pop
     while stack:
-        for parent in stack.pop()._edges[::2]:
-            if not parent._pending:
-                nodes.append(parent)
-                stack.append(parent)
-            parent._pending += 1
+        edges = pop()._edges
+        n = len(edges)
+        # Unpacked by arity like backward's loop: no slice allocated per node.
+        if n == 4:
+            p, q = edges[0], edges[2]
+            if not p._pending:
+                keep(p)
+                push(p)
+            p._pending += 1
+            if not q._pending:
+                keep(q)
+                push(q)
+            q._pending += 1
+        elif n:
+            for p in edges[::2]:
+                if not p._pending:
+                    keep(p)
+                    push(p)
+                p._pending += 1
     return nodes
 
 

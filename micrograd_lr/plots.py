@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import os
-import tempfile
 from collections.abc import Sequence
+
+from .atomic import write_atomic
 
 __all__ = ["check_path", "save_cost_curve"]
 
@@ -80,12 +82,6 @@ def save_cost_curve(
     if log_scale:
         axes.set_yscale("log")
     axes.grid(True, alpha=0.3)
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".cost-", suffix="." + suffix)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            figure.savefig(out, format=suffix)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    image = io.BytesIO()
+    figure.savefig(image, format=suffix)
+    write_atomic(path, image.getvalue())

@@ -31,3 +31,15 @@ def test_bad_inputs(tmp_path):
         check_path(tmp_path / "missing" / "cost.png")
     with pytest.raises(ValueError, match="no costs to plot"):
         save_cost_curve([], tmp_path / "cost.png")
+
+
+def test_file_gets_the_usual_permissions(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "cost.png"
+        save_cost_curve([1.0, 0.5], path)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644

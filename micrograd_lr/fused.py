@@ -96,6 +96,9 @@ def linear_op(x: Sequence[float]) -> Op:
 def linear(w: Sequence[Value], b: Value, x: Sequence[float] | Op) -> Value:
     """One node for ``w[0]*x[0] + ... + w[n-1]*x[n-1] + b``.
 
+    The sum is accumulated left to right, ``((w0 x0 + w1 x1) + ...) + b``, exactly as the
+    composed graph does, so both give the same float.
+
     Parameters
     ----------
     w : sequence of n Value
@@ -104,9 +107,6 @@ def linear(w: Sequence[Value], b: Value, x: Sequence[float] | Op) -> Value:
         The bias.
     x : sequence of n float, or an Op from `linear_op`
         The input row (a prepared Op avoids rebuilding it on every call).
-
-    The sum is accumulated left to right, ``((w0 x0 + w1 x1) + ...) + b``, exactly as the
-    composed graph does, so both give the same float.
 
     Examples
     --------

@@ -359,6 +359,9 @@ class Value:
         bitwise identical in every process. Gradients accumulate: call ``zero_grad()`` first
         to start from zero.
 
+        Each node keeps a scratch counter during the walk, so two threads must not run
+        ``backward`` at the same time on graphs that share nodes.
+
         Parameters
         ----------
         create_graph : bool, default False
@@ -373,7 +376,11 @@ class Value:
                 node.grad = g if type(old) is float and old == 0.0 else old + g
             return
 
-        nodes = _count_consumers(self)
+        try:
+            nodes = _count_consumers(self)
+        except BaseException:  # interrupted (KeyboardInterrupt, MemoryError): no stale counts
+            _reset_counts(self)
+            raise
         # This pass's gradients are built up in .grad from zero and the earlier ones are
         # added back at the end: accumulation without a dict lookup per edge.
         earlier = [node.grad for node in nodes]
@@ -617,6 +624,20 @@ def _count_consumers(root: Value) -> list[Value]:
                     push(p)
                 p._pending += 1
     return nodes
+
+
+def _reset_counts(root: Value) -> None:
+    """Set ``_pending`` back to 0 on every node reachable from ``root`` (after an
+    interrupted count, when the counts themselves cannot mark what was visited)."""
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        node._pending = 0
+        for parent in node._edges[::2]:
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
 
 
 def gradients(root: Value, *, create_graph: bool = False) -> dict[Value, Any]:

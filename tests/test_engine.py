@@ -372,3 +372,24 @@ def test_gradients_are_bitwise_identical_across_processes_and_hash_seeds() -> No
         assert done.returncode == 0, done.stderr
         outputs.add(done.stdout)
     assert len(outputs) == 1
+
+
+def test_an_interrupted_backward_leaves_no_stale_state(monkeypatch) -> None:
+    import micrograd_lr.engine as engine
+
+    a, b = Value(2.0), Value(3.0)
+    J = (a * b + a) * b
+    real_count = engine._count_consumers
+
+    def interrupted(root):
+        real_count(root)  # counts set on every node...
+        raise KeyboardInterrupt  # ...then the user presses Ctrl-C
+
+    monkeypatch.setattr(engine, "_count_consumers", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        J.backward()
+    monkeypatch.undo()
+    assert all(n._pending == 0 for n in nodes(J))
+    J.zero_grad()
+    J.backward()
+    assert (a.grad, b.grad) == (b.data * b.data + b.data, 2 * a.data * b.data + a.data)

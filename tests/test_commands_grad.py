@@ -72,6 +72,10 @@ def test_undefined_difference_is_reported(capsys):
     code, out, _ = run(["grad", "log(x)", "x=1e-7"], capsys)
     assert code == 0
     assert "undefined at x+-h" in out
+    # The only partial was not checked: nothing may claim that it agrees.
+    assert "agree" not in out and "1 partial(s) not checked" in out
+    code, out, _ = run(["grad", "log(x) + y", "x=1e-7", "y=2"], capsys)
+    assert "agree" in out and "1 partial(s) not checked" in out
 
 
 def test_eps_option(capsys):
@@ -117,3 +121,14 @@ def test_order_must_be_1_or_2(capsys):
         main(["grad", "a*a", "a=1", "--order", "3"])
     assert exit_.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_order_2_prints_the_hessian_where_its_check_is_undefined(capsys):
+    # At x = 1e-7 the steps x +- h of the check cross 0, where log is undefined; the
+    # Hessian from backprop, -1/x**2, is still printed, as the first order's row is.
+    code, out, err = run(["grad", "log(x)", "x=1e-7", "--order", "2"], capsys)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    start = lines.index("Hessian d2J/dx dy (backprop through backprop):")
+    assert float(lines[start + 2].split()[1]) == pytest.approx(-1e14, rel=1e-15)
+    assert "undefined" in lines[start + 3] and "--eps" in lines[start + 3]

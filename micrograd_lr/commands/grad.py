@@ -75,10 +75,11 @@ def _print_first_order(formula: Formula, *, eps: float) -> None:
     name = formula.name
     print(f"{name} = {formula.expression.text} = {show(formula.root.data)}")
     rows = [("variable", "value", f"d{name}/dx backprop", "central difference", "rel error")]
-    flagged = 0
+    flagged = unchecked = 0
     for variable, slope in check_gradient(formula, eps=eps):
         leaf = formula.leaves[variable]
         if slope is None:
+            unchecked += 1
             numeric, error = "undefined at x+-h", "-"
         else:
             gap = abs(leaf.grad - slope)
@@ -103,8 +104,13 @@ def _print_first_order(formula: Formula, *, eps: float) -> None:
             f"{RTOL:g} relative: at a kink (relu, abs at 0) or a steep point the difference "
             "quotient is not the derivative; try another point or a smaller --eps"
         )
-    else:
+    elif unchecked < len(rows) - 1:
         print(f"backprop and central differences agree (rel error <= {RTOL:g})")
+    if unchecked:
+        print(
+            f"{unchecked} partial(s) not checked: a step x+-h leaves the formula's domain "
+            "(log near 0, say); try a smaller --eps"
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -127,9 +133,14 @@ def _print_hessian(formula: Formula, *, eps: float) -> None:
 
     try:
         H = hessian(f, point)
-        check = _hessian_by_differences(f, point, eps=eps)
     except ExpressionError as error:
         raise UsageError(f"second derivatives: {error}") from None
+    try:
+        check: np.ndarray | None = _hessian_by_differences(f, point, eps=eps)
+    except ExpressionError:
+        # A step of x +- h left the formula's domain (log near 0, say): the Hessian from
+        # backprop is still right, only its check is undefined, as for the first order.
+        check = None
     print(f"Hessian d2{formula.name}/dx dy (backprop through backprop):")
     width = max(len(n) for n in names)
     cells = [[show(x) for x in row] for row in H]
@@ -137,6 +148,12 @@ def _print_hessian(formula: Formula, *, eps: float) -> None:
     print("  " + " " * width + "  " + "  ".join(n.rjust(column) for n in names))
     for name, row in zip(names, cells, strict=True):
         print("  " + name.rjust(width) + "  " + "  ".join(c.rjust(column) for c in row))
+    if check is None:
+        print(
+            "central differences of the gradient are undefined here (a step x+-h leaves "
+            "the formula's domain): try a smaller --eps"
+        )
+        return
     gap = float(np.abs(H - check).max())
     scale = max(float(np.abs(H).max()), float(np.abs(check).max()))
     relative = gap / scale if gap else 0.0

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .engine import Value
-from .errors import GradcheckError
+from .errors import DomainError, GradcheckError
 
 __all__ = ["GradcheckResult", "backprop_gradient", "gradcheck", "numerical_gradient"]
 
@@ -80,6 +80,12 @@ def numerical_gradient(
     -------
     list of float
         One partial derivative per value.
+
+    Raises
+    ------
+    DomainError, ArithmeticError
+        ``f`` fails at a step ``x +- h`` (``log`` near 0, say); the message names the
+        value, both steps and ``h``. A smaller ``eps`` keeps the steps inside the domain.
     """
     if not (isinstance(eps, float | int) and 0 < eps < 1):
         raise ValueError(f"eps must be a number in (0, 1), got {eps!r}")
@@ -92,8 +98,18 @@ def numerical_gradient(
         up[i], down[i] = x + h, x - h
         # Divide by the step actually taken: x + h is rounded, and so is x - h.
         taken = up[i] - down[i]
-        f_up = _call(f, _leaves(up, labels)).data
-        f_down = _call(f, _leaves(down, labels)).data
+        try:
+            f_up = _call(f, _leaves(up, labels)).data
+            f_down = _call(f, _leaves(down, labels)).data
+        except (ArithmeticError, DomainError) as error:
+            # f is fine at the point but not at a step beside it, which the caller never
+            # asked about: say which step failed and how to keep inside the domain.
+            name = labels[i] or f"values[{i}]"
+            raise type(error)(
+                f"the central difference for {name} steps from {x!r} to {down[i]!r} and "
+                f"{up[i]!r} (h = eps * max(1, |x|) = {h:g}), and f fails there: {error}; "
+                "use a smaller eps"
+            ) from error
         gradient.append((f_up - f_down) / taken)
     return gradient
 
@@ -154,12 +170,13 @@ class GradcheckResult:
 
     def report(self) -> str:
         """A table of both sides for every value, and the worst error."""
-        lines = [f"{'value':>12} {'backprop':>24} {'finite diff':>24} {'rel error':>10}"]
-        for i, (a, n, r) in enumerate(
-            zip(self.analytical, self.numerical, self.rel_errors, strict=True)
+        names = [label or f"#{i}" for i, label in enumerate(self.labels)]
+        width = max(12, *(len(name) for name in names))  # long labels keep columns aligned
+        lines = [f"{'value':>{width}} {'backprop':>24} {'finite diff':>24} {'rel error':>10}"]
+        for name, a, n, r in zip(
+            names, self.analytical, self.numerical, self.rel_errors, strict=True
         ):
-            name = self.labels[i] or f"#{i}"
-            lines.append(f"{name:>12} {a:>24.17g} {n:>24.17g} {r:>10.2e}")
+            lines.append(f"{name:>{width}} {a:>24.17g} {n:>24.17g} {r:>10.2e}")
         lines.append(
             f"largest abs error {self.max_abs_error:.3e}, largest rel error "
             f"{self.max_rel_error:.3e} (atol={self.atol:g}, rtol={self.rtol:g})"

@@ -1,0 +1,60 @@
+"""gradcheck: a deliberately wrong gradient is caught and shown; failures at a step beside
+the point are explained."""
+
+import math
+import re
+
+import pytest
+
+from micrograd_lr import Value
+from micrograd_lr.engine import MUL, _node
+from micrograd_lr.errors import DomainError, GradcheckError
+from micrograd_lr.gradcheck import gradcheck, numerical_gradient
+
+
+def wrong_product(x: Value, y: Value) -> Value:
+    """x * y with d/dx recorded as 2y instead of y: a bug gradcheck must catch."""
+    return _node(x.data * y.data, MUL, (x, 2 * y.data, y, x.data))
+
+
+def test_a_wrong_gradient_is_caught_and_both_sides_are_shown():
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(wrong_product, [Value(3.0, "x"), Value(4.0, "y")])
+    lines = str(caught.value).splitlines()
+    x_row = next(line.split() for line in lines if line.split()[:1] == ["x"])
+    assert [float(v) for v in x_row[1:3]] == pytest.approx([8.0, 4.0], rel=1e-9)
+    assert float(x_row[3]) == pytest.approx(0.5, rel=1e-9)
+    assert "largest rel error 5.000e-01" in lines[-1]
+
+
+def test_a_wrong_gradient_gives_a_failed_result_without_raising():
+    result = gradcheck(wrong_product, [3.0, 4.0], raise_exception=False)
+    assert not result.passed
+    assert result.worst_by_parameter()["#0"] == pytest.approx(0.5, rel=1e-9)
+    assert result.worst_by_parameter()["#1"] < 1e-9
+
+
+def test_report_columns_stay_aligned_with_long_labels():
+    long = "a_label_longer_than_the_column"
+    result = gradcheck(lambda a, b: a * b, [Value(3.0, long), Value(4.0, "b")])
+    lines = result.report().splitlines()[:3]
+    # The right edge of each column is at the same place on every line.
+    ends = [[m.end() for m in re.finditer(r"\S+", line)] for line in lines]
+    assert ends[1] == ends[2]
+    assert ends[0][-1] == ends[1][-1]
+
+
+def test_a_step_outside_the_domain_is_named_with_the_fix():
+    with pytest.raises(DomainError) as caught:
+        numerical_gradient(lambda x: x.log(), [Value(1e-7, "x")])
+    message = str(caught.value)
+    assert "for x steps from 1e-07 to" in message and "use a smaller eps" in message
+    assert "log of a non-positive number" in message
+    # A smaller step works, and is right (truncation error h**2 / (3 x**2) ~ 3e-7).
+    (slope,) = numerical_gradient(lambda x: x.log(), [1e-7], eps=1e-10)
+    assert math.isclose(slope, 1e7, rel_tol=1e-6)
+
+
+def test_an_overflow_at_a_step_keeps_its_type():
+    with pytest.raises(OverflowError, match=r"values\[0\] steps from"):
+        numerical_gradient(lambda x: (x * 709.782712893384).exp(), [1.0])

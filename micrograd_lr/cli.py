@@ -38,7 +38,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code (2 for bad usage)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        message = f"unrecognized arguments: {' '.join(unknown)}"
+        if hasattr(args, "expression") and any(arg.startswith("-") for arg in unknown):
+            # A formula such as -x**2 reads as an option; argparse's own message does not
+            # say what to do about it.
+            message += (
+                f"; a formula that starts with - needs -- before it, as in "
+                f'micrograd-lr {args.command} -- "-x**2" x=3'
+            )
+        parser.error(message)
     try:
         return int(args.run(args))
     except UsageError as error:

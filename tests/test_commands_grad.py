@@ -132,3 +132,16 @@ def test_order_2_prints_the_hessian_where_its_check_is_undefined(capsys):
     start = lines.index("Hessian d2J/dx dy (backprop through backprop):")
     assert float(lines[start + 2].split()[1]) == pytest.approx(-1e14, rel=1e-15)
     assert "undefined" in lines[start + 3] and "--eps" in lines[start + 3]
+
+
+@pytest.mark.parametrize("options", [["grad"], ["draw", "--text"]])
+def test_a_formula_starting_with_minus_gets_the_hint_to_use_dashes(capsys, options):
+    with pytest.raises(SystemExit) as exit_:
+        main([*options, "-x**2", "x=3"])
+    out, err = capsys.readouterr()
+    assert exit_.value.code == 2 and out == ""
+    assert "unrecognized arguments: -x**2" in err
+    assert f'micrograd-lr {options[0]} -- "-x**2" x=3' in err
+    # ... and the hint works.
+    assert main([*options, "--", "-x**2", "x=3"]) == 0
+    assert "-6.0" in capsys.readouterr().out

@@ -11,7 +11,7 @@ from cli_cases import BAD_INPUTS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from micrograd_lr.cli import main
+from micrograd_lr.cli import build_parser, main
 
 J_ARGS = ["(a-1)*(b+c)", "a=2", "b=3", "c=4"]
 
@@ -171,3 +171,14 @@ def test_any_expression_gives_exit_0_or_2_never_a_traceback(capsys, text):
         assert out == "" and err.count("\n") == 1
     else:
         assert code == 0 and "x = 0.5" in out
+
+
+@pytest.mark.parametrize("command", ["draw", "grad"])
+def test_help_states_every_default(capsys, command):
+    subparser = build_parser()._subparsers._group_actions[0].choices[command]
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for action in subparser._actions:
+        if action.option_strings and action.default not in (None, False, "==SUPPRESS=="):
+            assert f"(default: {action.default})" in text, action.option_strings

@@ -38,9 +38,18 @@ def register(subparsers: Any) -> None:
     output.add_argument(
         "--text", action="store_true", help="print the graph as a text tree instead"
     )
-    parser.add_argument("--rankdir", choices=RANKDIRS, default="LR", help="flow direction")
     parser.add_argument(
-        "--digits", type=int, default=DEFAULT_DIGITS, help="significant digits shown"
+        "--rankdir",
+        choices=RANKDIRS,
+        default="LR",
+        help="flow direction: left to right, right to left, top to bottom, bottom to top "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--digits",
+        type=int,
+        default=DEFAULT_DIGITS,
+        help="significant digits shown, 1 to 17 (default: %(default)s)",
     )
     parser.add_argument("--no-grad", action="store_true", help="do not show gradients")
     parser.add_argument(

@@ -141,16 +141,20 @@ def _one_line(label: Any) -> str:
 
 
 # Graphviz expands \N, \G, \E, \H, \T and \L inside every label, HTML-like ones included
-# (\N becomes the node's name), and even when the backslash is written as an entity. A
-# WORD JOINER (U+2060, zero-width and invisible) after the backslash stops the expansion
-# and leaves the text looking exactly as written.
-_GRAPHVIZ_ESCAPE = re.compile(r"\\(?=[GNEHTL])")
+# (\N becomes the node's name), and even when the backslash is written as an entity; it also
+# reads \\ as one backslash. A WORD JOINER (U+2060, zero-width and invisible) after the
+# backslash stops the expansion and leaves the text looking exactly as written.
+_GRAPHVIZ_ESCAPE = re.compile(r"\\(?=[GNEHTL\\])")
 WORD_JOINER = "\u2060"
 
 
 def _html(text: str) -> str:
     """Text for an HTML-like label: markup characters escaped, no Graphviz expansions."""
-    return _GRAPHVIZ_ESCAPE.sub(lambda _: "\\" + WORD_JOINER, html.escape(text, quote=True))
+    escaped = html.escape(text, quote=True)
+    # Graphviz 2.43 refuses a text made only of "]" ("]" or "]]" alone in a cell is a
+    # syntax error); the character reference draws the same bracket.
+    escaped = escaped.replace("]", "&#93;")
+    return _GRAPHVIZ_ESCAPE.sub(lambda _: "\\" + WORD_JOINER, escaped)
 
 
 def _record(node: Value, *, show_grad: bool, digits: int, color: str) -> str:

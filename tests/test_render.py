@@ -43,6 +43,9 @@ HOSTILE_LABELS = [
     "'single'",
     "<<>>",
     "] ; } digraph { x",
+    "]",  # alone, a line of ] is a syntax error in Graphviz's HTML-like labels
+    "]]\n]",
+    "two \\\\ backslashes, three \\\\\\ and \\\\N",  # Graphviz reads \\ as one
 ]
 
 

@@ -22,6 +22,7 @@ import math
 import unicodedata
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from numbers import Real
 from typing import Any
 
 from .engine import Value
@@ -344,10 +345,18 @@ def build(
     ------
     ExpressionError
         Bad expression, bad or missing or unknown assignments, failed arithmetic.
+    TypeError
+        A value in a mapping that is not a real number (strings are not parsed).
     """
     expression = parse(text)
     if isinstance(assignments, Mapping):
-        values = {_name(str(k), f"{k}={v}"): float(v) for k, v in assignments.items()}
+        values = {}
+        for key, value in assignments.items():
+            if isinstance(value, bool) or not isinstance(value, Real):
+                raise TypeError(
+                    f"the value of {key!r} must be a number, got {type(value).__name__}: {value!r}"
+                )
+            values[_name(str(key), f"{key}={value}")] = float(value)
     else:
         values = parse_assignments(assignments)
     unknown = [name for name in values if name not in expression.names]

@@ -3,6 +3,7 @@ formula written in Python (checked on generated formulas with Hypothesis)."""
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -345,3 +346,14 @@ def test_unparenthesized_formulas_read_as_python_reads_them(parts, values):
     root = parse(text).evaluate(leaves)
     expected_data = expected.data if isinstance(expected, Value) else expected
     assert root.data == expected_data or (math.isnan(root.data) and math.isnan(expected_data))
+
+
+@pytest.mark.parametrize("bad", ["2", None, True, 1j, [1.0]])
+def test_a_mapping_value_that_is_not_a_number_is_named(bad):
+    with pytest.raises(TypeError, match=r"the value of 'b' must be a number, got "):
+        build("a*b", {"a": 1.0, "b": bad})
+
+
+def test_a_mapping_may_hold_ints_and_numpy_scalars():
+    root, leaves = build("a*b", {"a": 2, "b": np.float32(1.5)})
+    assert root.data == 3.0 and type(leaves["a"].data) is float

@@ -337,6 +337,10 @@ def draw(
     _check_options(root, rankdir, digits, max_nodes)
     if not isinstance(show_grad, bool):
         raise TypeError(f"show_grad must be a bool, got {type(show_grad).__name__}")
+    if not isinstance(format, str):  # graphviz itself fails with an AttributeError
+        raise TypeError(
+            f"format must be a str such as 'svg' or 'png', got {type(format).__name__}: {format!r}"
+        )
     if max_nodes is not None:
         # Count before building anything: a huge graph fails fast, without laying out.
         count = graph.size(root)

@@ -232,6 +232,8 @@ def test_gradients_built_as_values_are_drawn_as_numbers():
         ({"digits": 2.5}, ValueError, "got 2.5"),
         ({"max_nodes": 0}, ValueError, "max_nodes must be a positive int"),
         ({"show_grad": "no"}, TypeError, "show_grad must be a bool"),
+        ({"format": 3}, TypeError, "format must be a str such as 'svg' or 'png', got int: 3"),
+        ({"format": "bogus"}, ValueError, "unknown format: 'bogus'"),
     ],
 )
 def test_bad_options_are_refused(options, error, message):

@@ -437,6 +437,25 @@ def test_collapse_keeps_labelled_and_shared_values():
     assert op_labels(source).count("+") == 3
 
 
+def test_collapse_does_not_fuse_a_sum_that_feeds_two_sums():
+    a, b, c = Value(1.0, "a"), Value(2.0, "b"), Value(3.0, "c")
+    shared = b + c
+    root = (shared + a) + (shared + c)
+    source = to_dot(root, collapse=True)
+    # The root's chain takes in shared + a and shared + c, but not shared itself.
+    assert op_labels(source).count("+") == 2
+    assert len(value_names(source)) == 5  # a, b, c, shared, root
+
+
+def test_collapsed_view_is_not_offered_when_it_draws_as_many_nodes():
+    x = Value(0.5, "x")
+    for _ in range(10):
+        x = x.tanh()
+    with pytest.raises(GraphTooLargeError) as caught:
+        draw(x, max_nodes=5)
+    assert "collapse" not in str(caught.value) and "or draw a smaller example" in str(caught.value)
+
+
 def test_collapsed_constants_are_listed():
     x = Value(2.0, "x")
     assert op_labels(to_dot((x + 1) + 2, collapse=True)) == ["+ 1 + 2"]
@@ -458,6 +477,16 @@ def test_text_tree_shows_shared_values_once():
         "│   ├── (#1) x  data=3  grad=7",
         "│   └── (#1) x see above",
         "└── (#1) x see above",
+    ]
+
+
+def test_text_tree_tags_a_value_used_exactly_twice():
+    x = Value(3.0, "x")
+    s = x.exp()
+    y = s.tanh() + s.relu()
+    assert [line for line in to_text(y, show_grad=False).splitlines() if "#" in line] == [
+        "│   └── (#1) data=20.09  [exp]",
+        "    └── (#1) see above",
     ]
 
 

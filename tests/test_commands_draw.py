@@ -97,6 +97,7 @@ def test_text_collapsed(capsys):
     )
     assert code == 0
     assert "J  data=19  grad=1  [+]" in out.splitlines()
+    assert out.count("[+]") == 1  # a*x + b*y, the inner sum, is not drawn on its own
 
 
 def test_root_is_called_f_when_j_is_a_variable(capsys):

@@ -77,6 +77,7 @@ def test_error_is_a_usage_error_and_a_value_error():
         ("open('x')", "calling 'open'"),
         ("exp(a, a)", "exp() takes exactly one argument"),
         ("exp(x=a)", "exp() takes exactly one argument"),
+        ("exp(a, base=2)", "exp() takes exactly one argument"),
         ("exp", "exp is a function"),
         ("a < b", "comparisons"),
         ("a and b", "and/or"),

@@ -493,6 +493,8 @@ def test_text_tree_tags_a_value_used_exactly_twice():
 def test_text_tree_keeps_labels_on_one_line():
     text = to_text(Value(1.0, "two\nlines\x07") * 2, show_grad=False)
     assert text.splitlines()[1] == "└── two\\nlines\\x07  data=1"
+    # A Windows line end is one line break, not a break and a stray \x0d.
+    assert to_text(Value(1.0, "a\r\nb"), show_grad=False) == "a\\nb  data=1"
 
 
 def test_text_tree_of_a_deep_graph_needs_no_recursion():

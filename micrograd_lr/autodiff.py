@@ -48,6 +48,7 @@ def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) 
     """
     if not isinstance(output, Value):
         raise TypeError(f"output must be a Value, got {type(output).__name__}: {output!r}")
+    inputs = list(inputs)  # read twice below: a generator would give an empty answer
     _check_inputs(inputs)
     by_node = gradients(output, create_graph=create_graph)
     zero: Any = Value(0.0) if create_graph else 0.0

@@ -52,6 +52,7 @@ def backprop_gradient(f: ScalarFunction, values: Sequence[Value | float]) -> lis
     ``f`` is called with new leaf Values holding the same data, so the ``.grad`` of the
     Values you pass is left untouched.
     """
+    values = list(values)  # read twice: a generator must not come out empty the second time
     leaves = _leaves(_as_floats(values, "values"), _labels(values))
     _call(f, leaves).backward()
     return [leaf.grad for leaf in leaves]
@@ -89,6 +90,7 @@ def numerical_gradient(
     """
     if not (isinstance(eps, float | int) and 0 < eps < 1):
         raise ValueError(f"eps must be a number in (0, 1), got {eps!r}")
+    values = list(values)  # read twice: a generator must not come out empty the second time
     point = _as_floats(values, "values")
     labels = _labels(values)
     gradient = []
@@ -219,6 +221,7 @@ def gradcheck(
     >>> result.passed, result.analytical
     (True, (6.0, 2.0))
     """
+    values = list(values)  # read three times below
     analytical = backprop_gradient(f, values)
     numerical = numerical_gradient(f, values, eps=eps)
     abs_errors = [abs(a - n) for a, n in zip(analytical, numerical, strict=True)]

@@ -190,3 +190,8 @@ def test_hessian_of_the_logistic_cost_equals_the_closed_form() -> None:
     Xb = np.vstack([X, np.ones((1, m))])  # b folded in as a row of ones
     closed = Xb @ np.diag((a * (1 - a)).ravel()) @ Xb.T / m
     assert np.allclose(H, closed, rtol=1e-10, atol=0)
+
+
+def test_grad_reads_a_generator_of_inputs_once() -> None:
+    x, y = Value(2.0), Value(5.0)
+    assert grad(x * y, (v for v in (x, y))) == [5.0, 2.0]

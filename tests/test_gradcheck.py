@@ -58,3 +58,9 @@ def test_a_step_outside_the_domain_is_named_with_the_fix():
 def test_an_overflow_at_a_step_keeps_its_type():
     with pytest.raises(OverflowError, match=r"values\[0\] steps from"):
         numerical_gradient(lambda x: (x * 709.782712893384).exp(), [1.0])
+
+
+def test_values_may_be_any_iterable_read_once():
+    result = gradcheck(lambda a, b: a * b, (v for v in [Value(3.0, "a"), Value(4.0, "b")]))
+    assert result.labels == ("a", "b") and result.analytical == (4.0, 3.0)
+    assert numerical_gradient(lambda a: a * a, iter([2.0])) == pytest.approx([4.0])

@@ -120,6 +120,7 @@ def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, argv, me
     ("extra", "message"),
     [
         (["-o", "j.jpg"], "cannot tell the format of 'j.jpg'"),
+        (["-o", ""], "cannot tell the format of '.'"),  # not the default graph.svg
         (["-o", "missing/j.svg"], "no folder 'missing'"),
         (["--digits", "0"], "--digits must be from 1 to 17"),
         (["--max-nodes", "0"], "--max-nodes must be positive"),

@@ -66,7 +66,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Draw the formula; returns the exit code."""
-    output = Path(args.output or DEFAULT_OUTPUT)
+    output = Path(DEFAULT_OUTPUT if args.output is None else args.output)  # -o "" is no file
     if not args.text and output.suffix.lower() not in FILE_FORMATS:
         raise UsageError(
             f"cannot tell the format of {str(output)!r} from its extension: use "

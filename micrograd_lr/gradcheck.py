@@ -122,11 +122,15 @@ class GradcheckResult:
 
     Attributes
     ----------
+    labels : tuple of str
+        The label of each value ("" for a plain number or an unlabelled Value).
     analytical, numerical : tuple of float
         Backpropagated and finite-difference partial derivatives, one per value.
     abs_errors, rel_errors : tuple of float
         ``|analytical - numerical|`` and that divided by ``max(|analytical|, |numerical|)``
         (0 where both are 0).
+    atol, rtol : float
+        The tolerances the comparison used.
     passed : bool
         Every partial within ``atol + rtol * |numerical|``.
     """

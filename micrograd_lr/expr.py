@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import keyword
 import math
+import re
 import unicodedata
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -268,12 +269,18 @@ def parse(text: str) -> Expression:
         )
     if not text.strip():
         raise ExpressionError("the expression is empty: give a formula such as '(a-1)*(b+c)'")
+    source = text.strip()  # leading spaces would be an IndentationError
+    lead = len(text) - len(text.lstrip())
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. SyntaxWarning for odd literals
-            tree = ast.parse(text.strip(), mode="eval")
+            tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
-        where = f" at column {error.offset}" if error.offset else ""
+        where = ""
+        starts = _line_starts(source)
+        if error.offset and error.lineno and error.lineno <= len(starts):
+            column = lead + starts[error.lineno - 1] + error.offset
+            where = f" at column {column}"
         reason = (error.msg or "invalid syntax").splitlines()[0]
         raise ExpressionError(f"syntax error{where}: {reason}") from None
     except (ValueError, RecursionError, MemoryError):
@@ -281,8 +288,29 @@ def parse(text: str) -> Expression:
         raise ExpressionError(
             "the expression cannot be parsed (null bytes or too deeply nested)"
         ) from None
+    _columns_in_text(tree, source, lead)
     program, names = _compile(tree.body)
     return Expression(text, program, names)
+
+
+def _line_starts(source: str) -> list[int]:
+    """Where each line of ``source`` starts, as Python's tokenizer splits lines."""
+    return [0, *(match.end() for match in re.finditer(r"\r\n|\r|\n", source))]
+
+
+def _columns_in_text(tree: ast.AST, source: str, lead: int) -> None:
+    """Make every node's ``col_offset`` its 0-based character position in the text as given.
+
+    `ast` counts UTF-8 bytes from the start of the node's line of the stripped source; an
+    error message that says "at column N" must count characters of what the user typed.
+    """
+    starts = _line_starts(source)
+    for node in ast.walk(tree):  # iterative
+        if isinstance(node, ast.expr):
+            start = starts[node.lineno - 1]
+            line = source[start:].encode("utf-8")
+            chars = len(line[: node.col_offset].decode("utf-8", errors="replace"))
+            node.col_offset = lead + start + chars
 
 
 def _name(raw: str, item: str) -> str:

@@ -358,3 +358,22 @@ def test_a_mapping_value_that_is_not_a_number_is_named(bad):
 def test_a_mapping_may_hold_ints_and_numpy_scalars():
     root, leaves = build("a*b", {"a": 2, "b": np.float32(1.5)})
     assert root.data == 3.0 and type(leaves["a"].data) is float
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        ("a.b", 1),
+        ("  a.b", 3),  # leading spaces count: they are in what was typed
+        ("éé + a.b", 6),  # characters, not UTF-8 bytes (8)
+        ("漢字 + a.b", 6),
+        ("éé*1e999", 4),
+        ("éé + 1j", 6),
+        ("(a +\n b.c)", 7),  # counted from the start of the text, across lines
+        ("  a + )", 7),
+        ("(a +\n )) ", 8),
+    ],
+)
+def test_error_columns_count_characters_of_the_text_as_given(text, column):
+    with pytest.raises(ExpressionError, match=rf"at column {column}\b"):
+        parse(text)

@@ -513,7 +513,14 @@ def _checked_float(data: Any) -> float:
         raise TypeError(
             f"Value data must be an int or a float, got {type(data).__name__}: {data!r}{hint}"
         )
-    return float(data)
+    try:
+        return float(data)
+    except OverflowError:  # an int beyond ~1.8e308 (its repr may be thousands of digits)
+        size = f" of {data.bit_length()} bits" if isinstance(data, int) else ""
+        raise OverflowError(
+            f"Value data {type(data).__name__}{size} is too large for a float (largest about "
+            "1.8e308); scale it down"
+        ) from None
 
 
 def _number(x: Any) -> float | None:

@@ -273,6 +273,11 @@ def test_data_must_be_a_real_number(bad) -> None:
         Value(bad)
 
 
+def test_an_int_too_large_for_a_float_is_named() -> None:
+    with pytest.raises(OverflowError, match=r"Value data int of 1329 bits is too large"):
+        Value(10**400)
+
+
 def test_a_value_is_not_data_and_label_must_be_text() -> None:
     with pytest.raises(TypeError, match="already a Value"):
         Value(Value(1.0))

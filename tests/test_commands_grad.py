@@ -68,6 +68,14 @@ def test_a_kink_is_flagged(capsys):
     assert "differs" in out and "kink" in out
 
 
+def test_an_infinite_gradient_is_flagged(capsys):
+    # d/da 1/a = -1/a**2 overflows to -inf at a = 1e-160: not in agreement with anything.
+    code, out, _ = run(["grad", "1/a", "a=1e-160"], capsys)
+    assert code == 0
+    assert rows(out)["a"][1] == "-inf"
+    assert "differs" in out and "agree" not in out
+
+
 def test_undefined_difference_is_reported(capsys):
     code, out, _ = run(["grad", "log(x)", "x=1e-7"], capsys)
     assert code == 0

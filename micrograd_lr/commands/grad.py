@@ -86,7 +86,8 @@ def _print_first_order(formula: Formula, *, eps: float) -> None:
             scale = max(abs(leaf.grad), abs(slope))
             relative = gap / scale if gap else 0.0
             numeric, error = f"{slope:.12g}", f"{relative:.1e}"
-            if gap > ATOL and relative > RTOL:
+            # nan (inf - inf, or inf beside a finite slope) is a difference too.
+            if not gap <= ATOL and not relative <= RTOL:
                 flagged += 1
                 error += "  differs"
         rows.append((variable, show(leaf.data), show(leaf.grad), numeric, error))

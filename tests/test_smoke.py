@@ -22,3 +22,21 @@ def test_j_example_script_runs(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "both forms agree with the closed form" in out
     assert "dJ/da = 5" in out
+
+
+def test_every_module_has_a_docstring_and_all():
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).parents[1] / "micrograd_lr"
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assert ast.get_docstring(tree), f"{path.name} has no module docstring"
+        names = {
+            target.id
+            for node in tree.body
+            if isinstance(node, ast.Assign | ast.AnnAssign)
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            if isinstance(target, ast.Name)
+        }
+        assert "__all__" in names, f"{path.relative_to(package)} has no __all__"

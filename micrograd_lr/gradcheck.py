@@ -51,6 +51,18 @@ def backprop_gradient(f: ScalarFunction, values: Sequence[Value | float]) -> lis
 
     ``f`` is called with new leaf Values holding the same data, so the ``.grad`` of the
     Values you pass is left untouched.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(*values) -> Value``, building its graph from its arguments.
+    values : sequence of Value or float
+        The point at which to differentiate.
+
+    Returns
+    -------
+    list of float
+        One partial derivative per value.
     """
     values = list(values)  # read twice: a generator must not come out empty the second time
     leaves = _leaves(_as_floats(values, "values"), _labels(values))

@@ -102,6 +102,17 @@ def format_number(x: Any, digits: int = DEFAULT_DIGITS) -> str:
 
     A `Value` (a gradient built with ``create_graph=True``) shows its data; -0.0 shows as 0.
 
+    Parameters
+    ----------
+    x : float, int or Value
+        The number to show.
+    digits : int, default 4
+        Significant digits.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> format_number(7.0), format_number(1 / 3), format_number(-0.0), format_number(2.5e-9)

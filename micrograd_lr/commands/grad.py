@@ -52,8 +52,20 @@ def register(subparsers: Any) -> None:
 
 
 def check_gradient(formula: Formula, *, eps: float = 1e-6) -> list[tuple[str, float | None]]:
-    """The central difference for each variable (None where the formula is undefined at
-    ``x +- h``), varying one variable at a time."""
+    """The central difference for each variable, varying one variable at a time.
+
+    Parameters
+    ----------
+    formula : Formula
+        The formula and the point, from `load_formula`.
+    eps : float, default 1e-6
+        The relative step (see `micrograd_lr.gradcheck.numerical_gradient`).
+
+    Returns
+    -------
+    list of (str, float or None)
+        Each variable's name and slope; None where the formula is undefined at ``x +- h``.
+    """
     names = list(formula.leaves)
     point = {name: leaf.data for name, leaf in formula.leaves.items()}
     results: list[tuple[str, float | None]] = []

@@ -9,11 +9,14 @@ import xml.etree.ElementTree as ET
 
 import graphviz
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from micrograd_lr import Value, draw, to_text
 from micrograd_lr.errors import GraphTooLargeError, GraphvizNotFoundError
 from micrograd_lr.render import (
     WORD_JOINER,
+    _label_lines,
     dot_available,
     format_number,
     to_dot,
@@ -303,6 +306,32 @@ def test_hostile_labels_render_exactly(tmp_path):
     for label in HOSTILE_LABELS:
         for line in expected_lines(label):
             assert line in texts, (label, line)
+
+
+LABEL_PIECES = st.sampled_from(
+    [
+        *"\"'{}<>|\\&;[]#% \n\t\r",
+        *("\\N", "\\G", "&amp;", "&#60;", "]]>", "<!--", "-->", "<BR/>", "a"),
+        *("\u200b", "\xa0", "é", "漢", "🙂", "\u0301", "\ufeff", "\x7f", "\u2028"),
+    ]
+)
+LABELS = st.lists(LABEL_PIECES, min_size=1, max_size=8).map("".join)
+
+
+@pytest.mark.graphviz
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.lists(LABELS, min_size=1, max_size=6))
+def test_any_labels_render_with_dot_exactly(labels):
+    leaves = [Value(float(i), label) for i, label in enumerate(labels)]
+    root = leaves[0]
+    for leaf in leaves[1:]:
+        root = root + leaf
+    done = subprocess.run(["dot", "-Tsvg"], input=to_dot(root).encode(), capture_output=True)
+    assert done.returncode == 0 and done.stderr == b"", done.stderr
+    shown = " ".join(" ".join(svg_texts(done.stdout)).replace(WORD_JOINER, "").split())
+    for label in labels:
+        for line in _label_lines(label):  # the label with invisible characters escaped
+            assert " ".join(line.split()) in shown, (label, line)
 
 
 # --- files -----------------------------------------------------------------------------------

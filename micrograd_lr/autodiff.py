@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -84,7 +85,7 @@ def hessian(f: Callable[..., Value], values: Sequence[Value | float]) -> np.ndar
     for i, v in enumerate(values):
         if isinstance(v, Value):
             leaves.append(Value(v.data, v.label))
-        elif isinstance(v, int | float) and not isinstance(v, bool):
+        elif isinstance(v, Real) and not isinstance(v, bool):  # NumPy scalars too, as Value
             leaves.append(Value(float(v)))
         else:
             raise TypeError(f"values[{i}] must be a Value or a number, got {type(v).__name__}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from numbers import Real
 
 from .engine import Value
 from .errors import DomainError, GradcheckError
@@ -20,7 +21,7 @@ def _as_floats(values: Sequence[Value | float], name: str) -> list[float]:
     for i, v in enumerate(values):
         if isinstance(v, Value):
             floats.append(v.data)
-        elif isinstance(v, int | float) and not isinstance(v, bool):
+        elif isinstance(v, Real) and not isinstance(v, bool):  # NumPy scalars too, as Value
             floats.append(float(v))
         else:
             raise TypeError(f"{name}[{i}] must be a Value or a number, got {type(v).__name__}")

@@ -195,3 +195,8 @@ def test_hessian_of_the_logistic_cost_equals_the_closed_form() -> None:
 def test_grad_reads_a_generator_of_inputs_once() -> None:
     x, y = Value(2.0), Value(5.0)
     assert grad(x * y, (v for v in (x, y))) == [5.0, 2.0]
+
+
+def test_hessian_takes_numpy_scalars_as_value_does() -> None:
+    H = hessian(lambda a, b: a * a * b, [np.float32(2.0), np.int64(3)])
+    assert H.tolist() == [[6.0, 4.0], [4.0, 0.0]]

@@ -4,6 +4,7 @@ the point are explained."""
 import math
 import re
 
+import numpy as np
 import pytest
 
 from micrograd_lr import Value
@@ -64,3 +65,11 @@ def test_values_may_be_any_iterable_read_once():
     result = gradcheck(lambda a, b: a * b, (v for v in [Value(3.0, "a"), Value(4.0, "b")]))
     assert result.labels == ("a", "b") and result.analytical == (4.0, 3.0)
     assert numerical_gradient(lambda a: a * a, iter([2.0])) == pytest.approx([4.0])
+
+
+def test_numpy_scalars_are_numbers_as_for_value():
+    point = [np.float32(2.0), np.int64(3)]
+    assert numerical_gradient(lambda a, b: a * b, point) == pytest.approx([3.0, 2.0])
+    assert gradcheck(lambda a, b: a * b, point).analytical == (3.0, 2.0)
+    with pytest.raises(TypeError, match=r"values\[0\] must be a Value or a number, got bool"):
+        numerical_gradient(lambda a: a, [True])

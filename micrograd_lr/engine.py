@@ -109,10 +109,15 @@ def _step(x: Any) -> float:
 
 
 def _power_base_rule(out: Any, a: Any, b: Any) -> Any:
-    # d(a**b)/da = b * a**(b-1). A constant exponent of 0 makes a**0 == 1 a constant, whose
-    # derivative is 0 even at a == 0, where the formula would divide by zero.
-    if type(b) is not Value and b == 0:
-        return 0.0
+    # d(a**b)/da = b * a**(b-1). Where that formula would divide by zero at a == 0 the
+    # limits are used: a**0 == 1 is a constant (derivative 0), and for 0 < b < 1 the
+    # tangent is vertical (derivative +inf, as for sqrt at 0). A Value exponent never meets
+    # a == 0 (its base must be positive).
+    if type(b) is not Value:
+        if b == 0:
+            return 0.0
+        if 0 < b < 1 and _data(a) == 0:
+            return math.inf
     return b * a ** (b - 1)
 
 
@@ -513,12 +518,16 @@ def _checked_float(data: Any) -> float:
         raise TypeError(
             f"Value data must be an int or a float, got {type(data).__name__}: {data!r}{hint}"
         )
+    return _to_float(data, "Value data")
+
+
+def _to_float(x: Any, what: str) -> float:
     try:
-        return float(data)
+        return float(x)
     except OverflowError:  # an int beyond ~1.8e308 (its repr may be thousands of digits)
-        size = f" of {data.bit_length()} bits" if isinstance(data, int) else ""
+        size = f" of {x.bit_length()} bits" if isinstance(x, int) else ""
         raise OverflowError(
-            f"Value data {type(data).__name__}{size} is too large for a float (largest about "
+            f"{what} {type(x).__name__}{size} is too large for a float (largest about "
             "1.8e308); scale it down"
         ) from None
 
@@ -530,12 +539,12 @@ def _number(x: Any) -> float | None:
         return x
     if isinstance(x, bool) or not isinstance(x, Real):
         return None
-    return float(x)
+    return _to_float(x, "a number beside a Value:")
 
 
 # --------------------------------------------------------------------------------------------
 # Domain checks: bad math fails with a message that names the operation and its operands,
-# instead of a complex number, a bare ValueError or an infinite derivative.
+# instead of a complex number or a bare ValueError.
 # --------------------------------------------------------------------------------------------
 def _describe(x: Any) -> str:
     return x._describe() if type(x) is Value else repr(x)
@@ -574,10 +583,6 @@ def _check_power(x: Any, y: Any, a: float, b: float) -> None:
         )
     if a == 0 and b < 0:
         raise ZeroDivisionError(f"0 to a negative power: {expression} is infinite")
-    if a == 0 and 0 < b < 1:
-        raise DomainError(
-            f"{expression}: the derivative b * a**(b-1) is infinite at a == 0 for 0 < b < 1"
-        )
     if a < 0 and not b.is_integer():
         raise DomainError(
             f"negative base to a fractional power: {expression} would be a complex number"

@@ -78,6 +78,8 @@ def _check_data(X: ArrayLike, Y: ArrayLike) -> tuple[NDArray[Any], NDArray[Any]]
     X = _check_X(X)
     n_x, m = X.shape
     Y = np.asarray(Y)
+    if not (np.issubdtype(Y.dtype, np.number) or Y.dtype == np.bool_):
+        raise TypeError(f"Y must hold the labels 0 and 1, got dtype {Y.dtype}")
     if Y.shape == (m,):
         Y = Y.reshape(1, m)
     if Y.shape != (1, m):
@@ -88,7 +90,27 @@ def _check_data(X: ArrayLike, Y: ArrayLike) -> tuple[NDArray[Any], NDArray[Any]]
             f"Y must have shape (1, m) = (1, {m}) to match X of shape {X.shape}, got shape "
             f"{Y.shape}{hint}"
         )
+    # Any other label makes the log-loss meaningless (a label of 2 gives a negative cost).
+    bad = (Y != 0) & (Y != 1)
+    if bad.any():
+        j = int(np.argmax(bad.ravel()))
+        raise ValueError(
+            f"Y must hold the labels 0 and 1 only, got {Y.ravel()[j].item()!r} for example {j} "
+            f"(column {j} of X)"
+        )
     return X, Y.astype(X.dtype, copy=False)
+
+
+def _check_finite(X: NDArray[Any]) -> None:
+    """Refuse NaN and infinity in ``X``, naming the first one (a full pass over ``X``: done
+    once before training, and by `propagate` only when its result is not finite)."""
+    bad = ~np.isfinite(X)
+    if bad.any():
+        i, j = (int(k) for k in np.unravel_index(np.argmax(bad), X.shape))
+        raise ValueError(
+            f"X[{i}, {j}] (feature {i} of example {j}) is {X[i, j].item()!r}: every entry must be "
+            "finite; remove or impute the missing values"
+        )
 
 
 def _check_w(w: ArrayLike, n_x: int, dtype: np.dtype[Any]) -> NDArray[Any]:
@@ -102,11 +124,18 @@ def _check_w(w: ArrayLike, n_x: int, dtype: np.dtype[Any]) -> NDArray[Any]:
     return w.reshape(n_x, 1).astype(dtype, copy=False)
 
 
+def _check_finite_w(w: NDArray[Any]) -> None:
+    if not np.isfinite(w).all():
+        raise ValueError(f"w must be finite, got {w.ravel().tolist()}")
+
+
 def _check_b(b: Any) -> float:
     if isinstance(b, np.ndarray) and b.size == 1:
         b = b.item()
     if isinstance(b, bool) or not isinstance(b, Real):
         raise TypeError(f"b must be a number, got {type(b).__name__}: {b!r}")
+    if not math.isfinite(b):
+        raise ValueError(f"b must be a finite number, got {b!r}")
     return float(b)
 
 
@@ -179,7 +208,12 @@ def propagate(w: ArrayLike, b: float, X: ArrayLike, Y: ArrayLike) -> tuple[dict[
     """
     X, Y = _check_data(X, Y)
     w_shape = np.shape(w)
-    dw, db, cost = _propagate(_check_w(w, X.shape[0], X.dtype), _check_b(b), X, Y)
+    w_ = _check_w(w, X.shape[0], X.dtype)
+    dw, db, cost = _propagate(w_, _check_b(b), X, Y)
+    if not math.isfinite(cost):
+        # Only now pay for a pass over X: the cost is finite for any finite data.
+        _check_finite(X)
+        _check_finite_w(w_)
     return {"dw": dw.reshape(w_shape), "db": db}, cost
 
 
@@ -215,8 +249,10 @@ def optimize(
         The cost at iterations 0, 100, 200, ... (before that iteration's update).
     """
     X, Y = _check_data(X, Y)
+    _check_finite(X)
     w_shape = np.shape(w)
     w_ = _check_w(w, X.shape[0], X.dtype).copy()
+    _check_finite_w(w_)
     b_ = _check_b(b)
     _check_iterations(num_iterations)
     _check_learning_rate(learning_rate)
@@ -246,7 +282,11 @@ def predict(w: ArrayLike, b: float, X: ArrayLike) -> NDArray[Any]:
         0.0 and 1.0, in the dtype of ``X``.
     """
     X = _check_X(X)
-    Z = _check_w(w, X.shape[0], X.dtype).T @ X + _check_b(b)
+    w_ = _check_w(w, X.shape[0], X.dtype)
+    Z = w_.T @ X + _check_b(b)
+    if not np.isfinite(Z).all():
+        _check_finite(X)
+        _check_finite_w(w_)
     # sigmoid(z) > 0.5 exactly when z > 0; comparing the logit avoids rounding at the edge.
     return (Z > 0).astype(X.dtype)
 
@@ -306,6 +346,7 @@ def lipschitz_learning_rate(X: ArrayLike) -> float:
     The eigenvalue is taken from the smaller of the two Gram matrices, without copying ``X``.
     """
     X = _check_X(X)
+    _check_finite(X)
     n_x, m = X.shape
     if n_x < m:
         sums = X.sum(axis=1)
@@ -398,8 +439,16 @@ def cost_graph(
     (True, 0.25, 0.0)
     """
     X, Y = _check_data(X, Y)
+    _check_finite(X)
     if len(w) != X.shape[0]:
         raise ValueError(f"got {len(w)} weights for X with {X.shape[0]} features (rows)")
+    for j, v in enumerate((*w, b)):
+        if not isinstance(v, Value):
+            name = "b" if j == len(w) else f"w[{j}]"
+            raise TypeError(
+                f"{name} must be a Value (the graph's leaf), got {type(v).__name__}: {v!r}; "
+                f"wrap it: Value({v!r}, {name!r})"
+            )
     return _GraphBuilder(X, Y, fused=fused).cost(w, b)
 
 
@@ -412,8 +461,10 @@ def value_propagate(
     ``X``); the arithmetic is float64 Python floats. See `cost_graph` for ``fused``.
     """
     X, Y = _check_data(X, Y)
+    _check_finite(X)
     w_shape = np.shape(w)
     w_ = _check_w(w, X.shape[0], X.dtype)
+    _check_finite_w(w_)
     w_values = [Value(v, f"w[{j}]") for j, v in enumerate(w_.ravel().tolist())]
     b_value = Value(_check_b(b), "b")
     J = _GraphBuilder(X, Y, fused=fused).cost(w_values, b_value)
@@ -560,6 +611,7 @@ def train(
     (500, 501, 0.641953)
     """
     X, Y = _check_data(X, Y)
+    _check_finite(X)
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     _check_iterations(num_iterations)
@@ -570,6 +622,7 @@ def train(
         raise ValueError(f"tol must be a number >= 0, got {tol!r}")
     w0 = np.zeros((X.shape[0], 1)) if w is None else w
     w_ = _check_w(w0, X.shape[0], X.dtype).copy()
+    _check_finite_w(w_)
     b_ = _check_b(b)
 
     if engine == "value":
@@ -624,13 +677,25 @@ def train(
 # A scikit-learn style estimator
 # --------------------------------------------------------------------------------------------
 def _check_samples(X: ArrayLike) -> NDArray[Any]:
+    """``X`` of shape (m, n), one row per example, checked as `_check_X` checks the course's
+    layout, with messages in this layout."""
     X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(
             f"X must be a 2-D array of shape (m, n), one row per example; got shape {X.shape}"
         )
-    if not np.issubdtype(X.dtype, np.floating):
-        X = X.astype(np.float64)
+    if X.size == 0:
+        raise ValueError(
+            f"X of shape {X.shape} is empty: it needs at least one example and feature"
+        )
+    X = _check_X(X.T).T  # the dtype rules; a transposed view, no copy
+    bad = ~np.isfinite(X)
+    if bad.any():
+        i, j = (int(k) for k in np.unravel_index(np.argmax(bad), X.shape))
+        raise ValueError(
+            f"X[{i}, {j}] (example {i}, feature {j}) is {X[i, j].item()!r}: every entry "
+            "must be finite; remove or impute the missing values"
+        )
     return X
 
 

@@ -419,3 +419,77 @@ def test_breast_cancer_cost_and_accuracy_match_sklearn_optimum():
     assert abs(result.cost - optimum) < 1e-6
     ours = np.mean(predict(result.w, result.b, X.T).ravel() == y)
     assert ours == reference.score(X, y)
+
+
+# --- bad data is named, not computed with ------------------------------------------------------
+@pytest.mark.parametrize("label", [2, -1, 0.5, np.nan])
+def test_labels_other_than_0_and_1_are_refused_by_every_path(label):
+    """A label of 2 made the cost negative (train reported -22); now every entry point says
+    which example is wrong."""
+    w, b, X, Y = random_problem(30, n_x=2, m=6)
+    Y[0, 3] = label
+    message = r"labels 0 and 1 only, got .* for example 3"
+    for call in (
+        lambda: propagate(w, b, X, Y),
+        lambda: value_propagate(w, b, X, Y),
+        lambda: optimize(w, b, X, Y, num_iterations=1),
+        lambda: model(X, Y, X, Y, num_iterations=1),
+        lambda: train(X, Y, num_iterations=1, progress=False),
+        lambda: cost_graph([Value(0.0), Value(0.0)], Value(0.0), X, Y),
+    ):
+        with pytest.raises(ValueError, match=message):
+            call()
+    with pytest.raises(TypeError, match="Y must hold the labels 0 and 1, got dtype <U1"):
+        propagate(w, b, X, np.array([list("010101")]))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_X_is_named_by_position(bad):
+    """NaN in X crashed train with numpy's 'Eigenvalues did not converge' and made propagate
+    return NaN silently."""
+    w, b, X, Y = random_problem(31, n_x=3, m=7)
+    X[2, 5] = bad
+    message = rf"X\[2, 5\] \(feature 2 of example 5\) is {bad!r}: every entry must be finite"
+    for call in (
+        lambda: propagate(w, b, X, Y),
+        lambda: value_propagate(w, b, X, Y),
+        lambda: optimize(w, b, X, Y, num_iterations=1),
+        lambda: predict(w, b, X),
+        lambda: train(X, Y, num_iterations=1, progress=False),
+        lambda: lipschitz_learning_rate(X),
+    ):
+        with pytest.raises(ValueError, match=message):
+            call()
+    with pytest.raises(ValueError, match=r"X\[5, 2\] \(example 5, feature 2\)"):
+        LogisticRegression().fit(X.T, Y.ravel())
+
+
+def test_non_finite_parameters_are_refused():
+    w, _, X, Y = random_problem(32, n_x=2, m=5)
+    with pytest.raises(ValueError, match="b must be a finite number, got nan"):
+        propagate(w, math.nan, X, Y)
+    with pytest.raises(ValueError, match="w must be finite"):
+        propagate(np.array([[1.0], [np.inf]]), 0.0, X, Y)
+    with pytest.raises(ValueError, match="w must be finite"):
+        train(X, Y, w=np.array([np.nan, 0.0]), progress=False)
+
+
+def test_cost_graph_needs_values_as_parameters():
+    with pytest.raises(TypeError, match=r"w\[0\] must be a Value .*got float: 0\.0"):
+        cost_graph([0.0], Value(0.0), [[1.0, 2.0]], [[1, 0]], fused=True)
+    with pytest.raises(TypeError, match=r"b must be a Value .*got float"):
+        cost_graph([Value(0.0)], 0.0, [[1.0, 2.0]], [[1, 0]])
+
+
+@pytest.mark.parametrize(
+    ("X", "error", "message"),
+    [
+        (np.zeros((0, 3)), ValueError, r"X of shape \(0, 3\) is empty"),
+        (np.array([["1", "2"], ["3", "4"]]), TypeError, "X must hold numbers"),
+    ],
+)
+def test_estimator_input_errors_use_its_own_layout(X, error, message):
+    """The estimator converted numeric strings silently and named an empty (0, 3) X as
+    '(3, 0)', the course's transposed layout."""
+    with pytest.raises(error, match=message):
+        LogisticRegression().fit(X, np.zeros(X.shape[0]))

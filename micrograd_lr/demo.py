@@ -21,6 +21,7 @@ import graphviz
 import numpy as np
 
 from . import datasets, logistic, plots, render
+from .atomic import check_writable
 from .engine import Value
 from .errors import GraphvizNotFoundError, UsageError
 
@@ -303,6 +304,11 @@ def run(
     -------
     dict
         The `StepResult` of each step, keyed ``"j"``, ``"logistic"``, ``"vectorization"``.
+
+    Raises
+    ------
+    UsageError
+        Before any step, when ``out_dir`` is a file or cannot be created or written to.
     """
     stream = sys.stdout if stream is None else stream
     say = functools.partial(print, file=stream)
@@ -311,7 +317,14 @@ def run(
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out_dir} is a file, not a folder; give a folder to write to")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        check_writable(out_dir)  # before any step: fail with one line, not half a demo
+    except OSError as error:
+        raise UsageError(
+            f"--out {out_dir}: cannot write there ({error.strerror}); give a folder you can "
+            "write to"
+        ) from None
     start = time.perf_counter()
     results: dict[str, StepResult] = {}
     say("1. Backpropagation on a small graph")

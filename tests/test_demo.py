@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import os
 import sys
 
 import pytest
@@ -142,3 +143,20 @@ def test_demo_fails_when_a_gradient_check_disagrees(tmp_path, monkeypatch):
         code = cli.main(["demo", "--out", str(tmp_path), "--no-progress"])
     assert code == 1
     assert "largest |engine - closed form| = 0.001" in out.getvalue()
+
+
+@pytest.mark.parametrize("where", ["under_a_file", "proc"])
+def test_demo_refuses_a_folder_it_cannot_write_with_one_line(tmp_path, capsys, where):
+    """A folder that cannot be made or written to was a traceback, after half the demo."""
+    if where == "proc":
+        if not os.path.isdir("/proc/self"):
+            pytest.skip("needs Linux's /proc, where not even root can create files")
+        target = "/proc/self"
+    else:
+        (tmp_path / "taken").write_text("not a folder")
+        target = str(tmp_path / "taken" / "sub")
+    assert cli.main(["demo", "--out", target, "--no-progress"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    assert f"--out {target}: cannot write there" in captured.err

@@ -1,5 +1,7 @@
 """Cost-curve images: written atomically, bad paths refused before any work."""
 
+import os
+
 import pytest
 
 pytest.importorskip("matplotlib")
@@ -43,3 +45,13 @@ def test_file_gets_the_usual_permissions(tmp_path):
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_folder_or_an_unwritable_folder_is_refused_before_any_work(tmp_path):
+    """Both used to pass the check and fail only after training, in os.replace."""
+    (tmp_path / "taken.png").mkdir()
+    with pytest.raises(ValueError, match="it is a folder; give a file name"):
+        check_path(tmp_path / "taken.png")
+    if os.path.isdir("/proc/self"):  # not even root can create files there
+        with pytest.raises(ValueError, match="the folder '/proc/self' is not writable"):
+            check_path("/proc/self/cost.png")

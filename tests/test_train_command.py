@@ -1,5 +1,6 @@
 """``micrograd-lr train``: output, options, and one-line errors with exit code 2."""
 
+import os
 import re
 import sys
 
@@ -113,3 +114,14 @@ def test_missing_extras_are_usage_errors(capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     code, _, err = run(capsys, "--plot", "cost.png")
     assert code == 2 and "pip install 'micrograd_lr[plot]'" in err
+
+
+def test_unwritable_plot_folder_fails_before_training(capsys):
+    """--plot into a folder where no file can be created printed the whole report, then
+    failed; now it is refused first, with nothing printed to stdout."""
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("needs Linux's /proc, where not even root can create files")
+    assert main(["train", "--plot", "/proc/self/cost.png", "--no-progress"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "is not writable" in captured.err and captured.err.count("\n") == 1

@@ -91,6 +91,9 @@ def test_plot_writes_an_image(capsys, tmp_path):
         (["--dataset", "missing.csv"], "cannot read missing.csv"),
         (["--plot", "cost.txt"], "cannot write a plot to 'cost.txt': the suffix must be"),
         (["--plot", "/no/such/folder/cost.png"], "no folder"),
+        # Weights that overflow: a traceback from the finite-parameter check, before.
+        (["--learning-rate", "1.7e308"], "training diverged (final cost nan)"),
+        (["--learning-rate", "1e308", "--engine", "value"], "training diverged (final cost"),
     ],
 )
 def test_bad_arguments_give_one_line_and_exit_code_2(capsys, argv, message):
@@ -125,3 +128,15 @@ def test_unwritable_plot_folder_fails_before_training(capsys):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "is not writable" in captured.err and captured.err.count("\n") == 1
+
+
+def test_a_learning_rate_that_makes_the_cost_rise_is_warned_about(capsys):
+    code, out, err = run(capsys, "--learning-rate", "1000", "--iterations", "50")
+    assert code == 0 and "final cost" in out
+    assert re.fullmatch(
+        r"warning: the cost rose from 0.693147 to [\d.]+: the learning rate 1000 is too "
+        r"large; leave --learning-rate out to use the safe 1/L = 1.41788\n",
+        err,
+    )
+    code, _, err = run(capsys, "--iterations", "50")
+    assert code == 0 and err == ""

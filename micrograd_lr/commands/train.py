@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from typing import Any
 
 import numpy as np
 
 from .. import datasets, plots
 from ..errors import UsageError
-from ..logistic import ENGINES, predict, propagate, train, value_propagate
+from ..logistic import (
+    ENGINES,
+    lipschitz_learning_rate,
+    predict,
+    propagate,
+    train,
+    value_propagate,
+)
 
 __all__ = ["register", "run"]
 
@@ -135,17 +143,26 @@ def run(args: argparse.Namespace) -> int:
     X, Y = train_set.columns()
     fused = not args.composed
 
-    result = train(
-        X,
-        Y,
-        engine=args.engine,
-        fused=fused,
-        num_iterations=iterations,
-        learning_rate=rate,
-        tol=tol,
-        progress=False if args.no_progress else None,
-    )
+    # A learning rate far above 1/L can overflow the weights; the warning below says so in
+    # one line instead of NumPy's RuntimeWarnings.
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = train(
+            X,
+            Y,
+            engine=args.engine,
+            fused=fused,
+            num_iterations=iterations,
+            learning_rate=rate,
+            tol=tol,
+            progress=False if args.no_progress else None,
+        )
 
+    safe = f"leave --learning-rate out to use the safe 1/L = {lipschitz_learning_rate(X):.6g}"
+    if not (math.isfinite(result.cost) and math.isfinite(result.b) and np.isfinite(result.w).all()):
+        raise UsageError(
+            f"training diverged (final cost {result.cost:g}): the learning rate "
+            f"{result.learning_rate:g} is far too large; {safe}"
+        )
     graph = "" if args.engine == "numpy" else (", fused graph" if fused else ", composed graph")
     how = " (auto: 1/L)" if rate == "auto" else ""
     stop = ", converged" if result.converged else ""
@@ -158,6 +175,12 @@ def run(args: argparse.Namespace) -> int:
         f"{result.iterations} iterations{stop}"
     )
     print(f"final cost: {result.cost:.10g}")
+    if result.cost > result.costs[0]:
+        print(
+            f"warning: the cost rose from {result.costs[0]:.6g} to {result.cost:.6g}: the "
+            f"learning rate {result.learning_rate:.6g} is too large; {safe}",
+            file=sys.stderr,
+        )
     train_accuracy = float(np.mean(predict(result.w, result.b, X) == Y))
     print(f"train accuracy: {100 * train_accuracy:.2f}%")
     if test_set.m:

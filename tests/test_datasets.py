@@ -105,6 +105,17 @@ def test_standardize_uses_training_statistics():
     np.testing.assert_allclose(stest.X, (test.X - train.X.mean(0)) / train.X.std(0))
 
 
+def test_standardize_leaves_a_constant_feature_finite():
+    data = Dataset("c", np.array([[1.0, 5.0], [3.0, 5.0]]), np.array([0.0, 1.0]), ("a", "b"))
+    (scaled,) = standardize(data)
+    assert scaled.X.tolist() == [[-1.0, 0.0], [1.0, 0.0]]
+
+
+def test_split_keeps_a_training_example_whatever_the_fraction():
+    train, test = synthetic(m=5).split(0.95)
+    assert (train.m, test.m) == (1, 4)
+
+
 def test_dataset_checks_consistency():
     with pytest.raises(ValueError, match="inconsistent"):
         Dataset("bad", np.zeros((3, 2)), np.zeros(2), ("a", "b"))

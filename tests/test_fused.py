@@ -65,7 +65,7 @@ def test_log_loss_second_derivative_through_create_graph():
     z.grad = 0.0
     dz.backward()
     s = _sigmoid(0.7)
-    assert z.grad == pytest.approx(s * (1 - s), rel=1e-15)
+    assert z.grad == pytest.approx(s * (1 - s), rel=1e-15, abs=0)
 
 
 def test_linear_equals_composed_sum_bit_for_bit():
@@ -150,4 +150,4 @@ def test_fused_ops_differentiate_twice():
     w.grad, b.grad = 0.0, 0.0
     dw.backward()
     expected = sum(x * x * _sigmoid(0.4 * x - 0.2) * (1 - _sigmoid(0.4 * x - 0.2)) for x in xs)
-    assert w.grad == pytest.approx(expected / 3, rel=1e-14)
+    assert w.grad == pytest.approx(expected / 3, rel=1e-14, abs=0)

@@ -55,3 +55,17 @@ def test_a_folder_or_an_unwritable_folder_is_refused_before_any_work(tmp_path):
     if os.path.isdir("/proc/self"):  # not even root can create files there
         with pytest.raises(ValueError, match="the folder '/proc/self' is not writable"):
             check_path("/proc/self/cost.png")
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_debris(tmp_path, monkeypatch):
+    path = tmp_path / "cost.png"
+    path.write_text("old")
+
+    def fail(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        save_cost_curve([1.0, 0.5], path)
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["cost.png"]

@@ -156,6 +156,8 @@ def test_csv_without_header(tmp_path):
         ("\n1;2;0\n3;4;1\n", r"line 2: needs at least two columns.*commas; found one: '1;2;0'"),
         ("1,2,0\n1_0,4,1\n", r"line 2: column 1 is not a number: '1_0'"),
         ("", r"the file is empty"),
+        # A first line with a number in it is data, not a header, even with text beside it.
+        ("x,2,0\n1,2,0\n", r"line 1: column 1 is not a number: 'x'"),
     ],
 )
 def test_csv_errors_name_the_line(tmp_path, text, message):

@@ -5,6 +5,7 @@ import io
 import os
 import sys
 
+import numpy as np
 import pytest
 
 from micrograd_lr import cli, demo
@@ -160,3 +161,23 @@ def test_demo_refuses_a_folder_it_cannot_write_with_one_line(tmp_path, capsys, w
     assert captured.out == ""
     assert captured.err.count("\n") == 1
     assert f"--out {target}: cannot write there" in captured.err
+
+
+def test_demo_trains_the_composed_value_graph_and_checks_the_trained_weights(tmp_path, monkeypatch):
+    calls, checked = [], []
+    real_train = demo.logistic.train
+
+    def train_spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real_train(*args, **kwargs)
+
+    def check_spy(w, b, X, Y):
+        checked.append((float(np.abs(w).sum()), b))
+        return 0.0
+
+    monkeypatch.setattr(demo.logistic, "train", train_spy)
+    monkeypatch.setattr(demo, "gradient_difference", check_spy)
+    result = demo.logistic_step(tmp_path, iterations=5, stream=io.StringIO())
+    assert calls[0]["engine"] == "value" and calls[0]["fused"] is False
+    assert checked[0] == (0.0, 0.0) and checked[1][0] > 0
+    assert result.numbers["gradient_checks"] == [0.0, 0.0]

@@ -151,3 +151,12 @@ def test_fused_ops_differentiate_twice():
     dw.backward()
     expected = sum(x * x * _sigmoid(0.4 * x - 0.2) * (1 - _sigmoid(0.4 * x - 0.2)) for x in xs)
     assert w.grad == pytest.approx(expected / 3, rel=1e-14, abs=0)
+
+
+def test_log_loss_rule_for_the_label_is_its_partial_derivative():
+    """The label is folded (never differentiated by backward), but the Op declares its rule:
+    d/dy [softplus(z) - y z] = -z, checked by a central difference in y."""
+    z, y, h = 1.7, 0.3, 1e-6
+    numeric = (log_loss_float(z, y + h) - log_loss_float(z, y - h)) / (2 * h)
+    rule = LOG_LOSS.derivatives[1](log_loss_float(z, y), z, y)
+    assert rule == pytest.approx(numeric, rel=1e-8, abs=0)

@@ -525,3 +525,44 @@ def test_estimator_input_errors_use_its_own_layout(X, error, message):
     '(3, 0)', the course's transposed layout."""
     with pytest.raises(error, match=message):
         LogisticRegression().fit(X, np.zeros(X.shape[0]))
+
+
+# --- behaviours the earlier tests let a mutation through --------------------------------------
+def test_model_accuracies_are_each_on_their_own_set():
+    _, _, X, Y = random_problem(34, n_x=2, m=40)
+    Y = (X[:1] > 0).astype(float)  # separable: training accuracy 1
+    d = model(X, Y, X, 1 - Y, num_iterations=200)
+    assert d["train_accuracy"] == 1.0 and d["test_accuracy"] == 0.0
+    assert np.array_equal(d["Y_prediction_test"], d["Y_prediction_train"])
+    with pytest.raises(ValueError, match="X_test has 3 features but X_train has 2"):
+        model(X, Y, np.zeros((3, 5)), np.zeros((1, 5)))
+
+
+def test_tolerance_counts_the_bias_gradient_too():
+    # At w = 0, b = 0: dw = (-1 * -1/2 + 1 * -1/2) / 2 = 0 but db = -1/2.
+    X, Y = np.array([[-1.0, 1.0]]), np.array([[1.0, 1.0]])
+    result = train(X, Y, num_iterations=5, tol=1e-3, progress=False)
+    assert not result.converged and result.iterations == 5
+
+
+def test_value_engine_pauses_the_cycle_collector_and_restores_it(monkeypatch):
+    import micrograd_lr.logistic as logistic
+
+    states = []
+    real = logistic._value_gradient
+
+    def spy(*args, **kwargs):
+        gradient = real(*args, **kwargs)
+
+        def recording(w, b):
+            states.append(logistic.gc.isenabled())
+            return gradient(w, b)
+
+        return recording
+
+    monkeypatch.setattr(logistic, "_value_gradient", spy)
+    _, _, X, Y = random_problem(35, n_x=2, m=5)
+    assert logistic.gc.isenabled()
+    train(X, Y, engine="value", num_iterations=3, progress=False)
+    assert states == [False] * 4
+    assert logistic.gc.isenabled()

@@ -69,3 +69,11 @@ def test_a_failed_write_leaves_the_old_file_and_no_debris(tmp_path, monkeypatch)
         save_cost_curve([1.0, 0.5], path)
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["cost.png"]
+
+
+def test_log_scale_changes_the_drawing(tmp_path):
+    linear, logarithmic = tmp_path / "lin.svg", tmp_path / "log.svg"
+    save_cost_curve([0.7, 0.01, 0.001], linear)
+    save_cost_curve([0.7, 0.01, 0.001], logarithmic, log_scale=True)
+    assert "10^{-3}" in logarithmic.read_text() or "10^{-2}" in logarithmic.read_text()
+    assert linear.read_bytes() != logarithmic.read_bytes()

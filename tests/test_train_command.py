@@ -140,3 +140,28 @@ def test_a_learning_rate_that_makes_the_cost_rise_is_warned_about(capsys):
     )
     code, _, err = run(capsys, "--iterations", "50")
     assert code == 0 and err == ""
+
+
+def test_test_accuracy_is_measured_on_the_held_out_examples(capsys):
+    _, out, _ = run(capsys, "--iterations", "300")
+    train_set, test_set = datasets.synthetic().split(0.2, seed=0)
+    result = train(*train_set.columns(), num_iterations=300, progress=False)
+    Xt, Yt = test_set.columns()
+    accuracy = np.mean(predict(result.w, result.b, Xt) == Yt)
+    assert number(r"test accuracy: (\S+)%", out) == pytest.approx(100 * accuracy, abs=0.01)
+    assert number(r"test accuracy: (\S+)%", out) != number(r"train accuracy: (\S+)%", out)
+
+
+def test_check_compares_at_the_start_and_at_the_trained_weights(capsys, monkeypatch):
+    from micrograd_lr.commands import train as command
+
+    seen = []
+
+    def spy(w, b, X, Y, *, fused):
+        seen.append((np.abs(w).sum(), b, fused))
+        return float(len(seen))
+
+    monkeypatch.setattr(command, "_gradient_difference", spy)
+    _, out, _ = run(capsys, "--engine", "value", "--composed", "--iterations", "5", "--check")
+    assert seen[0] == (0.0, 0.0, False) and seen[1][0] > 0 and not seen[1][2]
+    assert "difference: 1 at the start, 2 at the end (composed graph)" in out

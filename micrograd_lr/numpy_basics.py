@@ -119,7 +119,8 @@ def image2vector(image: ArrayLike) -> FloatArray:
             f"image must have shape (height, width, channels), got shape {array.shape}; "
             "for a grey image of shape (h, w) use image[:, :, None]"
         )
-    return array.reshape(-1, 1)
+    # A copy, as the module promises: a reshaped view would write through to the image.
+    return array.reshape(-1, 1).copy()
 
 
 def normalize_rows(x: ArrayLike) -> FloatArray:

@@ -272,3 +272,14 @@ def test_l1_l2_gradients_through_values_match_finite_differences(loss):
 def test_losses_reject_mismatched_shapes(loss):
     with pytest.raises(ValueError, match=r"\(5,\) and \(1, 5\)"):
         loss(YHAT, Y[None, :])
+
+
+def test_every_function_returns_a_new_array():
+    """image2vector returned a view of a float64 image: writing to the vector changed it."""
+    image = np.arange(12.0).reshape(2, 3, 2)
+    vector = image2vector(image)
+    vector[0, 0] = 99.0
+    assert image[0, 0, 0] == 0.0
+    x = np.array([[3.0, 4.0]])
+    for f in (sigmoid, sigmoid_derivative, normalize_rows, softmax):
+        assert not np.shares_memory(f(x), x)

@@ -102,7 +102,20 @@ class Dataset:
 def standardize(train: Dataset, *others: Dataset) -> tuple[Dataset, ...]:
     """Every feature shifted to mean 0 and scaled to standard deviation 1, using the
     training set's mean and deviation for all the sets given (constant features only
-    shifted)."""
+    shifted).
+
+    Parameters
+    ----------
+    train : Dataset
+        The set whose statistics are used.
+    *others : Dataset
+        More sets (such as the test set) scaled with the same statistics.
+
+    Returns
+    -------
+    tuple of Dataset
+        ``train`` and then each of ``others``, standardized.
+    """
     mean = train.X.mean(axis=0)
     scale = train.X.std(axis=0)
     scale[scale == 0] = 1.0

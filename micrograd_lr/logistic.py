@@ -276,6 +276,15 @@ def optimize(
 def predict(w: ArrayLike, b: float, X: ArrayLike) -> NDArray[Any]:
     """Labels predicted for each column of ``X``: 1.0 where ``sigmoid(w^T X + b) > 0.5``.
 
+    Parameters
+    ----------
+    w : array, shape (n_x, 1) or (n_x,)
+        Weights.
+    b : float
+        Bias.
+    X : array, shape (n_x, m)
+        Inputs, one column per example.
+
     Returns
     -------
     array, shape (1, m)
@@ -301,6 +310,19 @@ def model(
     print_cost: bool = False,
 ) -> dict[str, Any]:
     """Train from zeros with `optimize`, then predict on both sets.
+
+    Parameters
+    ----------
+    X_train : array, shape (n_x, m_train)
+    Y_train : array, shape (1, m_train) or (m_train,)
+        Labels, 0 or 1.
+    X_test : array, shape (n_x, m_test)
+    Y_test : array, shape (1, m_test) or (m_test,)
+    num_iterations : int, default 2000
+        Gradient-descent steps.
+    learning_rate : float, default 0.5
+    print_cost : bool, default False
+        Print the cost every 100 iterations and both accuracies.
 
     Returns
     -------
@@ -458,7 +480,22 @@ def value_propagate(
     """`propagate` computed by backpropagation through a graph of Values.
 
     Same arguments and results as `propagate` (``dw`` in the shape of ``w`` and the dtype of
-    ``X``); the arithmetic is float64 Python floats. See `cost_graph` for ``fused``.
+    ``X``); the arithmetic is float64 Python floats.
+
+    Parameters
+    ----------
+    w : array, shape (n_x, 1) or (n_x,)
+    b : float
+    X : array, shape (n_x, m)
+    Y : array, shape (1, m) or (m,)
+    fused : bool, default False
+        The composed graph or fused nodes; see `cost_graph`.
+
+    Returns
+    -------
+    grads : dict
+        ``"dw"`` and ``"db"``, as from `propagate`.
+    cost : float
     """
     X, Y = _check_data(X, Y)
     _check_finite(X)

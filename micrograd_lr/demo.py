@@ -96,6 +96,15 @@ def j_step(
     The closed form is dJ/da = b + c and dJ/db = dJ/dc = a - 1. The drawing is written
     (atomically) as ``j_graph.gv`` (DOT text, always) and as ``j_graph.svg`` and
     ``j_graph.png`` when the Graphviz program can make them.
+
+    Parameters
+    ----------
+    out_dir : Path
+        An existing folder for the drawings.
+    a, b, c : float, default 5, 3 and 2
+        The leaves' values.
+    stream : text file
+        Where the report is printed.
     """
     say = functools.partial(print, file=stream)
     result = StepResult()
@@ -160,6 +169,17 @@ def logistic_step(
 
     The learning rate is the largest one guaranteed to converge (``"auto"`` in
     `micrograd_lr.logistic.train`). Writes ``cost_curve.png`` when matplotlib is installed.
+
+    Parameters
+    ----------
+    out_dir : Path
+        An existing folder for the plot.
+    iterations : int, default 100
+        Gradient-descent steps.
+    progress : bool, default False
+        Show a tqdm progress bar on stderr (skipped, with a note, without tqdm).
+    stream : text file
+        Where the report is printed.
     """
     say = functools.partial(print, file=stream)
     result = StepResult()
@@ -247,7 +267,17 @@ def single_threaded_blas() -> Iterator[bool]:
 
 
 def vectorization_step(*, n: int = 1_000_000, seed: int = 0, stream: TextIO) -> StepResult:
-    """Time the same dot product as a Python loop and as ``np.dot``; report the speed-up."""
+    """Time the same dot product as a Python loop and as ``np.dot``; report the speed-up.
+
+    Parameters
+    ----------
+    n : int, default 1_000_000
+        The length of the two vectors.
+    seed : int, default 0
+        Seeds the random vectors.
+    stream : text file
+        Where the report is printed.
+    """
     say = functools.partial(print, file=stream)
     rng = np.random.default_rng(seed)
     x, y = rng.random(n), rng.random(n)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import gc
 import math
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from numbers import Real
@@ -124,6 +125,15 @@ def _check_w(w: ArrayLike, n_x: int, dtype: np.dtype[Any]) -> NDArray[Any]:
     return w.reshape(n_x, 1).astype(dtype, copy=False)
 
 
+def _warn_overflow() -> None:
+    warnings.warn(
+        "the logits w^T X + b overflow the float range: the weights are far too large "
+        "(did training diverge? try a smaller learning rate)",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+
+
 def _check_finite_w(w: NDArray[Any]) -> None:
     if not np.isfinite(w).all():
         raise ValueError(f"w must be finite, got {w.ravel().tolist()}")
@@ -209,11 +219,13 @@ def propagate(w: ArrayLike, b: float, X: ArrayLike, Y: ArrayLike) -> tuple[dict[
     X, Y = _check_data(X, Y)
     w_shape = np.shape(w)
     w_ = _check_w(w, X.shape[0], X.dtype)
-    dw, db, cost = _propagate(w_, _check_b(b), X, Y)
+    with np.errstate(all="ignore"):  # NaN and overflow are diagnosed below
+        dw, db, cost = _propagate(w_, _check_b(b), X, Y)
     if not math.isfinite(cost):
-        # Only now pay for a pass over X: the cost is finite for any finite data.
+        # Only now pay for a pass over X: the cost is finite for any finite data...
         _check_finite(X)
         _check_finite_w(w_)
+        _warn_overflow()  # ...unless the logits themselves overflow
     return {"dw": dw.reshape(w_shape), "db": db}, cost
 
 
@@ -292,10 +304,12 @@ def predict(w: ArrayLike, b: float, X: ArrayLike) -> NDArray[Any]:
     """
     X = _check_X(X)
     w_ = _check_w(w, X.shape[0], X.dtype)
-    Z = w_.T @ X + _check_b(b)
+    with np.errstate(all="ignore"):
+        Z = w_.T @ X + _check_b(b)
     if not np.isfinite(Z).all():
         _check_finite(X)
         _check_finite_w(w_)
+        _warn_overflow()
     # sigmoid(z) > 0.5 exactly when z > 0; comparing the logit avoids rounding at the edge.
     return (Z > 0).astype(X.dtype)
 

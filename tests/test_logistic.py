@@ -475,6 +475,7 @@ def test_labels_other_than_0_and_1_are_refused_by_every_path(label):
         propagate(w, b, X, np.array([list("010101")]))
 
 
+@pytest.mark.filterwarnings("error")  # the error comes alone, not after NumPy's
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_non_finite_X_is_named_by_position(bad):
     """NaN in X crashed train with numpy's 'Eigenvalues did not converge' and made propagate
@@ -496,6 +497,7 @@ def test_non_finite_X_is_named_by_position(bad):
         LogisticRegression().fit(X.T, Y.ravel())
 
 
+@pytest.mark.filterwarnings("error")  # the error comes alone, not after NumPy's
 def test_non_finite_parameters_are_refused():
     w, _, X, Y = random_problem(32, n_x=2, m=5)
     with pytest.raises(ValueError, match="b must be a finite number, got nan"):
@@ -566,3 +568,10 @@ def test_value_engine_pauses_the_cycle_collector_and_restores_it(monkeypatch):
     train(X, Y, engine="value", num_iterations=3, progress=False)
     assert states == [False] * 4
     assert logistic.gc.isenabled()
+
+
+def test_overflowing_logits_get_one_warning_that_says_why():
+    X, Y = np.array([[1e200, -1e200]]), np.array([[1.0, 0.0]])
+    with pytest.warns(RuntimeWarning, match="logits w\\^T X \\+ b overflow") as record:
+        _, cost = propagate(np.array([[1e200]]), 0.0, X, Y)
+    assert len(record) == 1 and not math.isfinite(cost)

@@ -143,13 +143,14 @@ def _draw_j(J: Value, out_dir: Path, result: StepResult, stream: TextIO) -> None
 # --------------------------------------------------------------------------------------------
 # Step 2: logistic regression with the Value engine, checked against the closed form
 # --------------------------------------------------------------------------------------------
-def gradient_difference(w: Any, b: float, X: Any, Y: Any) -> float:
+def gradient_difference(w: Any, b: float, X: Any, Y: Any, *, fused: bool = False) -> float:
     """Largest |engine - closed form| over the components of (dw, db) at ``(w, b)``.
 
-    The engine's gradient comes from backpropagation through the composed cost graph (the
-    one learners draw), the closed form from the vectorized ``X (A - Y)^T / m``.
+    The engine's gradient comes from backpropagation through the cost graph, composed (the
+    one learners draw; the default) or with fused nodes; the closed form from the vectorized
+    ``X (A - Y)^T / m``. ``micrograd-lr train --check`` prints it too.
     """
-    engine, _ = logistic.value_propagate(w, b, X, Y)
+    engine, _ = logistic.value_propagate(w, b, X, Y, fused=fused)
     closed, _ = logistic.propagate(w, b, X, Y)
     return max(
         float(np.max(np.abs(engine["dw"] - closed["dw"]))),

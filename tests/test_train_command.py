@@ -161,7 +161,7 @@ def test_check_compares_at_the_start_and_at_the_trained_weights(capsys, monkeypa
         seen.append((np.abs(w).sum(), b, fused))
         return float(len(seen))
 
-    monkeypatch.setattr(command, "_gradient_difference", spy)
+    monkeypatch.setattr(command, "gradient_difference", spy)
     _, out, _ = run(capsys, "--engine", "value", "--composed", "--iterations", "5", "--check")
     assert seen[0] == (0.0, 0.0, False) and seen[1][0] > 0 and not seen[1][2]
     assert "difference: 1 at the start, 2 at the end (composed graph)" in out

@@ -10,14 +10,13 @@ from typing import Any
 import numpy as np
 
 from .. import datasets, plots
+from ..demo import gradient_difference
 from ..errors import UsageError
 from ..logistic import (
     ENGINES,
     lipschitz_learning_rate,
     predict,
-    propagate,
     train,
-    value_propagate,
 )
 
 __all__ = ["register", "run"]
@@ -105,13 +104,6 @@ def _parse(text: str, kind: type, option: str, *, minimum: float, strict: bool =
     return value
 
 
-def _gradient_difference(w: Any, b: float, X: Any, Y: Any, *, fused: bool) -> float:
-    """The largest difference between the Value-graph and closed-form gradients."""
-    closed, _ = propagate(w, b, X, Y)
-    graph, _ = value_propagate(w, b, X, Y, fused=fused)
-    return max(float(np.max(np.abs(graph["dw"] - closed["dw"]))), abs(graph["db"] - closed["db"]))
-
-
 def run(args: argparse.Namespace) -> int:
     """Train and report; returns the exit code."""
     if args.engine not in ENGINES:
@@ -190,8 +182,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("test accuracy: n/a (no test examples)")
     if args.check:
-        start = _gradient_difference(np.zeros_like(result.w), 0.0, X, Y, fused=fused)
-        end = _gradient_difference(result.w, result.b, X, Y, fused=fused)
+        start = gradient_difference(np.zeros_like(result.w), 0.0, X, Y, fused=fused)
+        end = gradient_difference(result.w, result.b, X, Y, fused=fused)
         print(
             f"largest |Value graph - closed form| gradient difference: {start:.3g} at the "
             f"start, {end:.3g} at the end ({'fused' if fused else 'composed'} graph)"

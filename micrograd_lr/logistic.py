@@ -14,6 +14,9 @@ The loss is computed from the logit ``z`` in the stable form
 Floats keep the dtype of ``X``: a float32 ``X`` is computed in float32 and never copied to
 float64 (``w`` is cast to ``X``'s dtype instead). An integer or boolean ``X`` is converted to
 float64 once.
+
+Bad input raises an error that names it: a shape other than the ones above, a label other
+than 0 or 1 (by example), NaN or infinity in ``X`` (by position), a non-finite ``w`` or ``b``.
 """
 
 from __future__ import annotations

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from pathlib import Path
 
-__all__ = ["write_atomic"]
+__all__ = ["check_writable", "write_atomic"]
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
@@ -44,3 +45,18 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     return target
+
+
+def check_writable(folder: str | os.PathLike[str]) -> None:
+    """Check, before any work, that files can be created in ``folder``.
+
+    A temporary file is created and removed: permission bits alone do not tell (root may
+    write anywhere they allow, yet not into /proc or onto a read-only mount).
+
+    Raises
+    ------
+    OSError
+        With the reason (``strerror``) when a file cannot be created there.
+    """
+    with tempfile.TemporaryFile(dir=folder):
+        pass

@@ -8,6 +8,7 @@ layout, ``X`` of shape ``(n, m)`` and ``Y`` of shape ``(1, m)``.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 import random
@@ -101,7 +102,20 @@ class Dataset:
 def standardize(train: Dataset, *others: Dataset) -> tuple[Dataset, ...]:
     """Every feature shifted to mean 0 and scaled to standard deviation 1, using the
     training set's mean and deviation for all the sets given (constant features only
-    shifted)."""
+    shifted).
+
+    Parameters
+    ----------
+    train : Dataset
+        The set whose statistics are used.
+    *others : Dataset
+        More sets (such as the test set) scaled with the same statistics.
+
+    Returns
+    -------
+    tuple of Dataset
+        ``train`` and then each of ``others``, standardized.
+    """
     mean = train.X.mean(axis=0)
     scale = train.X.std(axis=0)
     scale[scale == 0] = 1.0
@@ -181,6 +195,9 @@ def digits(*, digit: int = 0) -> Dataset:
 
 def _cell(text: str, where: str, column: int) -> float:
     try:
+        # Python's float() reads "1_000" as 1000; in a data file that is a typo, not a number.
+        if "_" in text:
+            raise ValueError(text)
         value = float(text)
     except ValueError:
         raise DataError(f"{where}: column {column} is not a number: {text.strip()!r}") from None
@@ -201,45 +218,59 @@ def from_csv(path: str | os.PathLike[str]) -> Dataset:
     """Read examples from a CSV file: one example per line, features first, the last column
     the label (0 or 1).
 
-    A first line with no number in it is taken as a header naming the columns. Blank lines
-    are skipped. Anything else that cannot be used (a row with a different number of
-    cells, a cell that is not a number, NaN or infinity, a label other than 0 or 1) raises
-    `DataError` naming the file and the line.
+    The file is UTF-8 text (a byte-order mark is allowed), comma-separated. A first line
+    with no number in it is taken as a header naming the columns. Blank lines are skipped.
+    Anything else that cannot be used (a row with a different number of cells, a cell that
+    is not a number, NaN or infinity, a label other than 0 or 1, bytes that are not UTF-8)
+    raises `DataError` naming the file and the line.
     """
     path = os.fspath(path)
     try:
-        handle = open(path, newline="", encoding="utf-8")  # noqa: SIM115 (closed below)
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except OSError as error:
         raise DataError(f"cannot read {path}: {error.strerror}") from None
+    try:
+        # utf-8-sig: a byte-order mark (as spreadsheet programs write) is not part of the
+        # first column's name.
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise DataError(
+            f"{path}, line {line}: not UTF-8 text (byte {raw[error.start]:#04x}); save the "
+            "file as UTF-8 CSV"
+        ) from None
     rows: list[list[float]] = []
     names: tuple[str, ...] | None = None
     width = 0
-    with handle:
-        reader = csv.reader(handle)
-        try:
-            for cells in reader:
-                where = f"{path}, line {reader.line_num}"
-                if not cells or all(not c.strip() for c in cells):
-                    continue
-                if not rows and names is None and not any(_is_number(c) for c in cells):
-                    names = tuple(c.strip() for c in cells)
-                    width = len(cells)
-                    continue
-                if width == 0:
-                    width = len(cells)
-                if len(cells) != width:
-                    raise DataError(f"{where}: expected {width} cells, found {len(cells)}")
-                row = [_cell(c, where, j + 1) for j, c in enumerate(cells)]
-                if row[-1] not in (0.0, 1.0):
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for cells in reader:
+            where = f"{path}, line {reader.line_num}"
+            if not cells or all(not c.strip() for c in cells):
+                continue
+            if width == 0:
+                width = len(cells)
+                if width < 2:
                     raise DataError(
-                        f"{where}: the label (last column) must be 0 or 1, got "
-                        f"{cells[-1].strip()!r}"
+                        f"{where}: needs at least two columns, the features and the label, "
+                        f"separated by commas; found one: {cells[0].strip()!r}"
                     )
-                rows.append(row)
-        except (csv.Error, UnicodeDecodeError) as error:
-            raise DataError(f"{path}, line {reader.line_num}: {error}") from None
-    if width < 2:
-        raise DataError(f"{path}: needs at least two columns, the features and the label")
+                if not any(_is_number(c) for c in cells):
+                    names = tuple(c.strip() for c in cells)
+                    continue
+            if len(cells) != width:
+                raise DataError(f"{where}: expected {width} cells, found {len(cells)}")
+            row = [_cell(c, where, j + 1) for j, c in enumerate(cells)]
+            if row[-1] not in (0.0, 1.0):
+                raise DataError(
+                    f"{where}: the label (last column) must be 0 or 1, got {cells[-1].strip()!r}"
+                )
+            rows.append(row)
+    except csv.Error as error:
+        raise DataError(f"{path}, line {reader.line_num}: {error}") from None
+    if width == 0:
+        raise DataError(f"{path}: the file is empty; it needs the features and the label")
     if not rows:
         raise DataError(f"{path}: no examples found")
     table = np.array(rows, dtype=np.float64)

@@ -21,6 +21,7 @@ import graphviz
 import numpy as np
 
 from . import datasets, logistic, plots, render
+from .atomic import check_writable
 from .engine import Value
 from .errors import GraphvizNotFoundError, UsageError
 
@@ -95,6 +96,15 @@ def j_step(
     The closed form is dJ/da = b + c and dJ/db = dJ/dc = a - 1. The drawing is written
     (atomically) as ``j_graph.gv`` (DOT text, always) and as ``j_graph.svg`` and
     ``j_graph.png`` when the Graphviz program can make them.
+
+    Parameters
+    ----------
+    out_dir : Path
+        An existing folder for the drawings.
+    a, b, c : float, default 5, 3 and 2
+        The leaves' values.
+    stream : text file
+        Where the report is printed.
     """
     say = functools.partial(print, file=stream)
     result = StepResult()
@@ -133,13 +143,14 @@ def _draw_j(J: Value, out_dir: Path, result: StepResult, stream: TextIO) -> None
 # --------------------------------------------------------------------------------------------
 # Step 2: logistic regression with the Value engine, checked against the closed form
 # --------------------------------------------------------------------------------------------
-def gradient_difference(w: Any, b: float, X: Any, Y: Any) -> float:
+def gradient_difference(w: Any, b: float, X: Any, Y: Any, *, fused: bool = False) -> float:
     """Largest |engine - closed form| over the components of (dw, db) at ``(w, b)``.
 
-    The engine's gradient comes from backpropagation through the composed cost graph (the
-    one learners draw), the closed form from the vectorized ``X (A - Y)^T / m``.
+    The engine's gradient comes from backpropagation through the cost graph, composed (the
+    one learners draw; the default) or with fused nodes; the closed form from the vectorized
+    ``X (A - Y)^T / m``. ``micrograd-lr train --check`` prints it too.
     """
-    engine, _ = logistic.value_propagate(w, b, X, Y)
+    engine, _ = logistic.value_propagate(w, b, X, Y, fused=fused)
     closed, _ = logistic.propagate(w, b, X, Y)
     return max(
         float(np.max(np.abs(engine["dw"] - closed["dw"]))),
@@ -159,6 +170,17 @@ def logistic_step(
 
     The learning rate is the largest one guaranteed to converge (``"auto"`` in
     `micrograd_lr.logistic.train`). Writes ``cost_curve.png`` when matplotlib is installed.
+
+    Parameters
+    ----------
+    out_dir : Path
+        An existing folder for the plot.
+    iterations : int, default 100
+        Gradient-descent steps.
+    progress : bool, default False
+        Show a tqdm progress bar on stderr (skipped, with a note, without tqdm).
+    stream : text file
+        Where the report is printed.
     """
     say = functools.partial(print, file=stream)
     result = StepResult()
@@ -246,7 +268,17 @@ def single_threaded_blas() -> Iterator[bool]:
 
 
 def vectorization_step(*, n: int = 1_000_000, seed: int = 0, stream: TextIO) -> StepResult:
-    """Time the same dot product as a Python loop and as ``np.dot``; report the speed-up."""
+    """Time the same dot product as a Python loop and as ``np.dot``; report the speed-up.
+
+    Parameters
+    ----------
+    n : int, default 1_000_000
+        The length of the two vectors.
+    seed : int, default 0
+        Seeds the random vectors.
+    stream : text file
+        Where the report is printed.
+    """
     say = functools.partial(print, file=stream)
     rng = np.random.default_rng(seed)
     x, y = rng.random(n), rng.random(n)
@@ -303,6 +335,11 @@ def run(
     -------
     dict
         The `StepResult` of each step, keyed ``"j"``, ``"logistic"``, ``"vectorization"``.
+
+    Raises
+    ------
+    UsageError
+        Before any step, when ``out_dir`` is a file or cannot be created or written to.
     """
     stream = sys.stdout if stream is None else stream
     say = functools.partial(print, file=stream)
@@ -311,7 +348,14 @@ def run(
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out_dir} is a file, not a folder; give a folder to write to")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        check_writable(out_dir)  # before any step: fail with one line, not half a demo
+    except OSError as error:
+        raise UsageError(
+            f"--out {out_dir}: cannot write there ({error.strerror}); give a folder you can "
+            "write to"
+        ) from None
     start = time.perf_counter()
     results: dict[str, StepResult] = {}
     say("1. Backpropagation on a small graph")

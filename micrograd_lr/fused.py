@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from functools import reduce
 from typing import Any
 
 from .engine import OPS, Op, Value, _node
@@ -21,6 +22,13 @@ from .engine import OPS, Op, Value, _node
 __all__ = ["LOG_LOSS", "linear", "linear_op", "log_loss", "log_loss_float", "mean"]
 
 _sigmoid_float = OPS["sigmoid"].forward
+
+
+def _left_sum(terms: Iterable[float]) -> float:
+    """``((t0 + t1) + t2) + ...``: plain float additions in order, as a chain of ``+`` nodes
+    computes them. Not ``sum()``: from Python 3.12 it compensates rounding errors, so its
+    result differs from the composed graph's in the last bits."""
+    return reduce(operator.add, terms)
 
 
 def log_loss_float(z: float, y: float) -> float:
@@ -88,7 +96,7 @@ def linear_op(x: Sequence[float]) -> Op:
 
     def forward(*wb: float) -> float:
         # map stops at the shorter sequence: the n products, then b.
-        return sum(map(operator.mul, wb, row)) + wb[-1]
+        return _left_sum(map(operator.mul, wb, row)) + wb[-1]
 
     return Op("w·x+b", forward, (*row, 1.0))
 
@@ -123,7 +131,7 @@ def linear(w: Sequence[Value], b: Value, x: Sequence[float] | Op) -> Value:
             f"linear: got {len(w)} weights for an input row of {len(row) - 1} features; "
             "give one weight per feature"
         )
-    data = sum(map(operator.mul, [v.data for v in w], row)) + b.data
+    data = _left_sum(map(operator.mul, [v.data for v in w], row)) + b.data
     edges: list[Any] = []
     for v, d in zip(w, row, strict=False):  # row has one more entry: b's derivative
         edges += (v, d)
@@ -146,8 +154,8 @@ def mean(values: Sequence[Value]) -> Value:
     if k == 0:
         raise ValueError("mean of no values: give at least one Value")
     share = 1.0 / k
-    op = Op("mean", lambda *data: sum(data) / k, (share,) * k)
+    op = Op("mean", lambda *data: _left_sum(data) / k, (share,) * k)
     edges: list[Any] = []
     for v in values:
         edges += (v, share)
-    return _node(sum(v.data for v in values) / k, op, tuple(edges))
+    return _node(_left_sum(v.data for v in values) / k, op, tuple(edges))

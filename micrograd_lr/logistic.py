@@ -14,6 +14,9 @@ The loss is computed from the logit ``z`` in the stable form
 Floats keep the dtype of ``X``: a float32 ``X`` is computed in float32 and never copied to
 float64 (``w`` is cast to ``X``'s dtype instead). An integer or boolean ``X`` is converted to
 float64 once.
+
+Bad input raises an error that names it: a shape other than the ones above, a label other
+than 0 or 1 (by example), NaN or infinity in ``X`` (by position), a non-finite ``w`` or ``b``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import gc
 import math
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from numbers import Real
@@ -78,6 +82,8 @@ def _check_data(X: ArrayLike, Y: ArrayLike) -> tuple[NDArray[Any], NDArray[Any]]
     X = _check_X(X)
     n_x, m = X.shape
     Y = np.asarray(Y)
+    if not (np.issubdtype(Y.dtype, np.number) or Y.dtype == np.bool_):
+        raise TypeError(f"Y must hold the labels 0 and 1, got dtype {Y.dtype}")
     if Y.shape == (m,):
         Y = Y.reshape(1, m)
     if Y.shape != (1, m):
@@ -88,7 +94,27 @@ def _check_data(X: ArrayLike, Y: ArrayLike) -> tuple[NDArray[Any], NDArray[Any]]
             f"Y must have shape (1, m) = (1, {m}) to match X of shape {X.shape}, got shape "
             f"{Y.shape}{hint}"
         )
+    # Any other label makes the log-loss meaningless (a label of 2 gives a negative cost).
+    bad = (Y != 0) & (Y != 1)
+    if bad.any():
+        j = int(np.argmax(bad.ravel()))
+        raise ValueError(
+            f"Y must hold the labels 0 and 1 only, got {Y.ravel()[j].item()!r} for example {j} "
+            f"(column {j} of X)"
+        )
     return X, Y.astype(X.dtype, copy=False)
+
+
+def _check_finite(X: NDArray[Any]) -> None:
+    """Refuse NaN and infinity in ``X``, naming the first one (a full pass over ``X``: done
+    once before training, and by `propagate` only when its result is not finite)."""
+    bad = ~np.isfinite(X)
+    if bad.any():
+        i, j = (int(k) for k in np.unravel_index(np.argmax(bad), X.shape))
+        raise ValueError(
+            f"X[{i}, {j}] (feature {i} of example {j}) is {X[i, j].item()!r}: every entry must be "
+            "finite; remove or impute the missing values"
+        )
 
 
 def _check_w(w: ArrayLike, n_x: int, dtype: np.dtype[Any]) -> NDArray[Any]:
@@ -102,11 +128,27 @@ def _check_w(w: ArrayLike, n_x: int, dtype: np.dtype[Any]) -> NDArray[Any]:
     return w.reshape(n_x, 1).astype(dtype, copy=False)
 
 
+def _warn_overflow() -> None:
+    warnings.warn(
+        "the logits w^T X + b overflow the float range: the weights are far too large "
+        "(did training diverge? try a smaller learning rate)",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+
+
+def _check_finite_w(w: NDArray[Any]) -> None:
+    if not np.isfinite(w).all():
+        raise ValueError(f"w must be finite, got {w.ravel().tolist()}")
+
+
 def _check_b(b: Any) -> float:
     if isinstance(b, np.ndarray) and b.size == 1:
         b = b.item()
     if isinstance(b, bool) or not isinstance(b, Real):
         raise TypeError(f"b must be a number, got {type(b).__name__}: {b!r}")
+    if not math.isfinite(b):
+        raise ValueError(f"b must be a finite number, got {b!r}")
     return float(b)
 
 
@@ -179,7 +221,14 @@ def propagate(w: ArrayLike, b: float, X: ArrayLike, Y: ArrayLike) -> tuple[dict[
     """
     X, Y = _check_data(X, Y)
     w_shape = np.shape(w)
-    dw, db, cost = _propagate(_check_w(w, X.shape[0], X.dtype), _check_b(b), X, Y)
+    w_ = _check_w(w, X.shape[0], X.dtype)
+    with np.errstate(all="ignore"):  # NaN and overflow are diagnosed below
+        dw, db, cost = _propagate(w_, _check_b(b), X, Y)
+    if not math.isfinite(cost):
+        # Only now pay for a pass over X: the cost is finite for any finite data...
+        _check_finite(X)
+        _check_finite_w(w_)
+        _warn_overflow()  # ...unless the logits themselves overflow
     return {"dw": dw.reshape(w_shape), "db": db}, cost
 
 
@@ -215,8 +264,10 @@ def optimize(
         The cost at iterations 0, 100, 200, ... (before that iteration's update).
     """
     X, Y = _check_data(X, Y)
+    _check_finite(X)
     w_shape = np.shape(w)
     w_ = _check_w(w, X.shape[0], X.dtype).copy()
+    _check_finite_w(w_)
     b_ = _check_b(b)
     _check_iterations(num_iterations)
     _check_learning_rate(learning_rate)
@@ -240,13 +291,28 @@ def optimize(
 def predict(w: ArrayLike, b: float, X: ArrayLike) -> NDArray[Any]:
     """Labels predicted for each column of ``X``: 1.0 where ``sigmoid(w^T X + b) > 0.5``.
 
+    Parameters
+    ----------
+    w : array, shape (n_x, 1) or (n_x,)
+        Weights.
+    b : float
+        Bias.
+    X : array, shape (n_x, m)
+        Inputs, one column per example.
+
     Returns
     -------
     array, shape (1, m)
         0.0 and 1.0, in the dtype of ``X``.
     """
     X = _check_X(X)
-    Z = _check_w(w, X.shape[0], X.dtype).T @ X + _check_b(b)
+    w_ = _check_w(w, X.shape[0], X.dtype)
+    with np.errstate(all="ignore"):
+        Z = w_.T @ X + _check_b(b)
+    if not np.isfinite(Z).all():
+        _check_finite(X)
+        _check_finite_w(w_)
+        _warn_overflow()
     # sigmoid(z) > 0.5 exactly when z > 0; comparing the logit avoids rounding at the edge.
     return (Z > 0).astype(X.dtype)
 
@@ -261,6 +327,19 @@ def model(
     print_cost: bool = False,
 ) -> dict[str, Any]:
     """Train from zeros with `optimize`, then predict on both sets.
+
+    Parameters
+    ----------
+    X_train : array, shape (n_x, m_train)
+    Y_train : array, shape (1, m_train) or (m_train,)
+        Labels, 0 or 1.
+    X_test : array, shape (n_x, m_test)
+    Y_test : array, shape (1, m_test) or (m_test,)
+    num_iterations : int, default 2000
+        Gradient-descent steps.
+    learning_rate : float, default 0.5
+    print_cost : bool, default False
+        Print the cost every 100 iterations and both accuracies.
 
     Returns
     -------
@@ -306,6 +385,7 @@ def lipschitz_learning_rate(X: ArrayLike) -> float:
     The eigenvalue is taken from the smaller of the two Gram matrices, without copying ``X``.
     """
     X = _check_X(X)
+    _check_finite(X)
     n_x, m = X.shape
     if n_x < m:
         sums = X.sum(axis=1)
@@ -398,8 +478,16 @@ def cost_graph(
     (True, 0.25, 0.0)
     """
     X, Y = _check_data(X, Y)
+    _check_finite(X)
     if len(w) != X.shape[0]:
         raise ValueError(f"got {len(w)} weights for X with {X.shape[0]} features (rows)")
+    for j, v in enumerate((*w, b)):
+        if not isinstance(v, Value):
+            name = "b" if j == len(w) else f"w[{j}]"
+            raise TypeError(
+                f"{name} must be a Value (the graph's leaf), got {type(v).__name__}: {v!r}; "
+                f"wrap it: Value({v!r}, {name!r})"
+            )
     return _GraphBuilder(X, Y, fused=fused).cost(w, b)
 
 
@@ -409,11 +497,28 @@ def value_propagate(
     """`propagate` computed by backpropagation through a graph of Values.
 
     Same arguments and results as `propagate` (``dw`` in the shape of ``w`` and the dtype of
-    ``X``); the arithmetic is float64 Python floats. See `cost_graph` for ``fused``.
+    ``X``); the arithmetic is float64 Python floats.
+
+    Parameters
+    ----------
+    w : array, shape (n_x, 1) or (n_x,)
+    b : float
+    X : array, shape (n_x, m)
+    Y : array, shape (1, m) or (m,)
+    fused : bool, default False
+        The composed graph or fused nodes; see `cost_graph`.
+
+    Returns
+    -------
+    grads : dict
+        ``"dw"`` and ``"db"``, as from `propagate`.
+    cost : float
     """
     X, Y = _check_data(X, Y)
+    _check_finite(X)
     w_shape = np.shape(w)
     w_ = _check_w(w, X.shape[0], X.dtype)
+    _check_finite_w(w_)
     w_values = [Value(v, f"w[{j}]") for j, v in enumerate(w_.ravel().tolist())]
     b_value = Value(_check_b(b), "b")
     J = _GraphBuilder(X, Y, fused=fused).cost(w_values, b_value)
@@ -560,6 +665,7 @@ def train(
     (500, 501, 0.641953)
     """
     X, Y = _check_data(X, Y)
+    _check_finite(X)
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     _check_iterations(num_iterations)
@@ -570,6 +676,7 @@ def train(
         raise ValueError(f"tol must be a number >= 0, got {tol!r}")
     w0 = np.zeros((X.shape[0], 1)) if w is None else w
     w_ = _check_w(w0, X.shape[0], X.dtype).copy()
+    _check_finite_w(w_)
     b_ = _check_b(b)
 
     if engine == "value":
@@ -624,13 +731,25 @@ def train(
 # A scikit-learn style estimator
 # --------------------------------------------------------------------------------------------
 def _check_samples(X: ArrayLike) -> NDArray[Any]:
+    """``X`` of shape (m, n), one row per example, checked as `_check_X` checks the course's
+    layout, with messages in this layout."""
     X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(
             f"X must be a 2-D array of shape (m, n), one row per example; got shape {X.shape}"
         )
-    if not np.issubdtype(X.dtype, np.floating):
-        X = X.astype(np.float64)
+    if X.size == 0:
+        raise ValueError(
+            f"X of shape {X.shape} is empty: it needs at least one example and feature"
+        )
+    X = _check_X(X.T).T  # the dtype rules; a transposed view, no copy
+    bad = ~np.isfinite(X)
+    if bad.any():
+        i, j = (int(k) for k in np.unravel_index(np.argmax(bad), X.shape))
+        raise ValueError(
+            f"X[{i}, {j}] (example {i}, feature {j}) is {X[i, j].item()!r}: every entry "
+            "must be finite; remove or impute the missing values"
+        )
     return X
 
 

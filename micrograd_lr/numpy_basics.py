@@ -119,7 +119,8 @@ def image2vector(image: ArrayLike) -> FloatArray:
             f"image must have shape (height, width, channels), got shape {array.shape}; "
             "for a grey image of shape (h, w) use image[:, :, None]"
         )
-    return array.reshape(-1, 1)
+    # A copy, as the module promises: a reshaped view would write through to the image.
+    return array.reshape(-1, 1).copy()
 
 
 def normalize_rows(x: ArrayLike) -> FloatArray:
@@ -152,9 +153,20 @@ def normalize_rows(x: ArrayLike) -> FloatArray:
             f"x must be a 2-D array (one row per vector), got shape {array.shape}; "
             "for a single vector v use v.reshape(1, -1)"
         )
-    norms = np.linalg.norm(array, axis=1, keepdims=True)
+    with np.errstate(over="ignore"):  # handled below
+        norms = np.linalg.norm(array, axis=1, keepdims=True)
     # A zero row has no direction: divide it by 1 instead of 0 so it stays zero.
-    return array / np.where(norms == 0.0, 1.0, norms)
+    result: FloatArray = array / np.where(norms == 0.0, 1.0, norms)
+    # The squares of entries beyond about 1e154 overflow and below 1e-154 underflow, which
+    # would turn a row into zeros or leave it unscaled. Such rows (rare: the others keep the
+    # one-pass result) are first divided by their largest entry, which is exact in direction.
+    extreme = ((norms < 1e-150) | np.isinf(norms)).ravel()
+    if extreme.any():
+        largest = np.abs(array).max(axis=1)
+        rows = extreme & (largest > 0.0) & np.isfinite(largest)  # not zero rows, not inf
+        scaled = array[rows] / largest[rows, None]
+        result[rows] = scaled / np.linalg.norm(scaled, axis=1, keepdims=True)
+    return result
 
 
 def softmax(x: ArrayLike) -> FloatArray:

@@ -6,7 +6,7 @@ import io
 import os
 from collections.abc import Sequence
 
-from .atomic import write_atomic
+from .atomic import check_writable, write_atomic
 
 __all__ = ["check_path", "save_cost_curve"]
 
@@ -19,7 +19,8 @@ def check_path(path: str | os.PathLike[str]) -> tuple[str, str]:
     ModuleNotFoundError
         When matplotlib is not installed.
     ValueError
-        For a suffix matplotlib cannot write or a folder that does not exist.
+        For a suffix matplotlib cannot write, a folder that does not exist or cannot be
+        written to, or a ``path`` that is a folder.
     """
     try:
         from matplotlib.figure import Figure
@@ -38,6 +39,15 @@ def check_path(path: str | os.PathLike[str]) -> tuple[str, str]:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise ValueError(f"cannot write a plot to {path!r}: no folder {folder!r}")
+    if os.path.isdir(path):
+        raise ValueError(f"cannot write a plot to {path!r}: it is a folder; give a file name")
+    try:
+        check_writable(folder)
+    except OSError as error:
+        raise ValueError(
+            f"cannot write a plot to {path!r}: the folder {folder!r} is not writable "
+            f"({error.strerror})"
+        ) from None
     return path, suffix
 
 

@@ -43,3 +43,10 @@ def test_failure_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monkeypatc
         write_atomic(path, "new")
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["f"]
+
+
+def test_check_writable_leaves_nothing_behind_and_reports_the_reason(tmp_path):
+    atomic.check_writable(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(OSError):
+        atomic.check_writable(tmp_path / "missing")

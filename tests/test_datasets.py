@@ -105,6 +105,17 @@ def test_standardize_uses_training_statistics():
     np.testing.assert_allclose(stest.X, (test.X - train.X.mean(0)) / train.X.std(0))
 
 
+def test_standardize_leaves_a_constant_feature_finite():
+    data = Dataset("c", np.array([[1.0, 5.0], [3.0, 5.0]]), np.array([0.0, 1.0]), ("a", "b"))
+    (scaled,) = standardize(data)
+    assert scaled.X.tolist() == [[-1.0, 0.0], [1.0, 0.0]]
+
+
+def test_split_keeps_a_training_example_whatever_the_fraction():
+    train, test = synthetic(m=5).split(0.95)
+    assert (train.m, test.m) == (1, 4)
+
+
 def test_dataset_checks_consistency():
     with pytest.raises(ValueError, match="inconsistent"):
         Dataset("bad", np.zeros((3, 2)), np.zeros(2), ("a", "b"))
@@ -141,7 +152,12 @@ def test_csv_without_header(tmp_path):
         ("1,2,0\n\n3,4,2\n", r"line 3: the label \(last column\) must be 0 or 1, got '2'"),
         ("1,2,0.5\n", r"line 1: the label .* got '0.5'"),
         ("a,b\n", r"no examples found"),
-        ("1\n0\n", r"at least two columns"),
+        ("1\n0\n", r"line 1: needs at least two columns"),
+        ("\n1;2;0\n3;4;1\n", r"line 2: needs at least two columns.*commas; found one: '1;2;0'"),
+        ("1,2,0\n1_0,4,1\n", r"line 2: column 1 is not a number: '1_0'"),
+        ("", r"the file is empty"),
+        # A first line with a number in it is data, not a header, even with text beside it.
+        ("x,2,0\n1,2,0\n", r"line 1: column 1 is not a number: 'x'"),
     ],
 )
 def test_csv_errors_name_the_line(tmp_path, text, message):
@@ -159,3 +175,20 @@ def test_csv_missing_file(tmp_path):
 def test_unknown_name():
     with pytest.raises(ValueError, match="unknown data set 'iris': give one of synthetic"):
         load("iris")
+
+
+def test_csv_byte_order_mark_is_not_part_of_the_first_name(tmp_path):
+    """Spreadsheet programs write UTF-8 with a BOM; it used to become '\ufeffheight'."""
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbfheight,weight,label\r\n1.5,60,0\r\n1.8,80,1\r\n")
+    data = from_csv(path)
+    assert data.feature_names == ("height", "weight")
+    assert data.y.tolist() == [0.0, 1.0]
+
+
+def test_csv_that_is_not_utf8_names_the_line_of_the_bad_byte(tmp_path):
+    """The decoding error used to be reported at 'line 0', whatever the line."""
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(b"name,label\n" + b"1,0\n" * 3 + "caf\u00e9,1\n".encode("latin-1"))
+    with pytest.raises(DataError, match=r"line 5: not UTF-8 text \(byte 0xe9\)"):
+        from_csv(path)

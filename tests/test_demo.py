@@ -2,8 +2,10 @@
 
 import contextlib
 import io
+import os
 import sys
 
+import numpy as np
 import pytest
 
 from micrograd_lr import cli, demo
@@ -142,3 +144,40 @@ def test_demo_fails_when_a_gradient_check_disagrees(tmp_path, monkeypatch):
         code = cli.main(["demo", "--out", str(tmp_path), "--no-progress"])
     assert code == 1
     assert "largest |engine - closed form| = 0.001" in out.getvalue()
+
+
+@pytest.mark.parametrize("where", ["under_a_file", "proc"])
+def test_demo_refuses_a_folder_it_cannot_write_with_one_line(tmp_path, capsys, where):
+    """A folder that cannot be made or written to was a traceback, after half the demo."""
+    if where == "proc":
+        if not os.path.isdir("/proc/self"):
+            pytest.skip("needs Linux's /proc, where not even root can create files")
+        target = "/proc/self"
+    else:
+        (tmp_path / "taken").write_text("not a folder")
+        target = str(tmp_path / "taken" / "sub")
+    assert cli.main(["demo", "--out", target, "--no-progress"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    assert f"--out {target}: cannot write there" in captured.err
+
+
+def test_demo_trains_the_composed_value_graph_and_checks_the_trained_weights(tmp_path, monkeypatch):
+    calls, checked = [], []
+    real_train = demo.logistic.train
+
+    def train_spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real_train(*args, **kwargs)
+
+    def check_spy(w, b, X, Y):
+        checked.append((float(np.abs(w).sum()), b))
+        return 0.0
+
+    monkeypatch.setattr(demo.logistic, "train", train_spy)
+    monkeypatch.setattr(demo, "gradient_difference", check_spy)
+    result = demo.logistic_step(tmp_path, iterations=5, stream=io.StringIO())
+    assert calls[0]["engine"] == "value" and calls[0]["fused"] is False
+    assert checked[0] == (0.0, 0.0) and checked[1][0] > 0
+    assert result.numbers["gradient_checks"] == [0.0, 0.0]

@@ -2,14 +2,17 @@
 
 import re
 import runpy
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parent.parent  # the tests run from any folder
 
 
 def test_newton_example(capsys):
     pytest.importorskip("sklearn")
     with pytest.raises(SystemExit) as exit_:
-        runpy.run_path("examples/newton_logistic.py", run_name="__main__")
+        runpy.run_path(str(ROOT / "examples/newton_logistic.py"), run_name="__main__")
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     labels = ("closed-form Hessian", "Hessian by the Value engine", "gradient descent (step 1/L)")

@@ -80,8 +80,8 @@ def test_initialize_with_zeros():
 def test_propagate_course_values():
     grads, cost = propagate(COURSE_W, COURSE_B, COURSE_X, COURSE_Y)
     np.testing.assert_allclose(grads["dw"], [[0.99845601], [2.39507239]], rtol=1e-8)
-    assert grads["db"] == pytest.approx(0.00145557813678, rel=1e-10)
-    assert cost == pytest.approx(5.801545319394553, rel=1e-12)
+    assert grads["db"] == pytest.approx(0.00145557813678, rel=1e-10, abs=0)
+    assert cost == pytest.approx(5.801545319394553, rel=1e-12, abs=0)
 
 
 def test_optimize_course_values():
@@ -89,9 +89,9 @@ def test_optimize_course_values():
         COURSE_W, COURSE_B, COURSE_X, COURSE_Y, num_iterations=100, learning_rate=0.009
     )
     np.testing.assert_allclose(params["w"], [[0.19033591], [0.12259159]], rtol=1e-7)
-    assert params["b"] == pytest.approx(1.92535983008, rel=1e-10)
+    assert params["b"] == pytest.approx(1.92535983008, rel=1e-10, abs=0)
     np.testing.assert_allclose(grads["dw"], [[0.67752042], [1.41625495]], rtol=1e-7)
-    assert grads["db"] == pytest.approx(0.219194504541, rel=1e-10)
+    assert grads["db"] == pytest.approx(0.219194504541, rel=1e-10, abs=0)
     assert costs == [pytest.approx(5.80154532, rel=1e-8)]
     assert COURSE_W.tolist() == [[1.0], [2.0]]  # not modified
 
@@ -122,7 +122,7 @@ def test_model_trains_and_reports_accuracy():
 def test_propagate_matches_finite_differences_of_an_independent_cost(seed):
     w, b, X, Y = random_problem(seed)
     grads, cost = propagate(w, b, X, Y)
-    assert cost == pytest.approx(reference_cost(w, b, X, Y), rel=1e-14)
+    assert cost == pytest.approx(reference_cost(w, b, X, Y), rel=1e-14, abs=0)
     dw, db = finite_difference_gradient(w, b, X, Y)
     np.testing.assert_allclose(grads["dw"], dw, rtol=1e-7, atol=1e-10)
     assert grads["db"] == pytest.approx(db, rel=1e-7, abs=1e-10)
@@ -137,7 +137,7 @@ def test_value_graph_matches_closed_form_to_1e12(seed, fused):
     vgrads, vcost = value_propagate(w, b, X, Y, fused=fused)
     np.testing.assert_allclose(vgrads["dw"], grads["dw"], rtol=1e-12, atol=0)
     assert vgrads["db"] == pytest.approx(grads["db"], rel=1e-12, abs=0)
-    assert vcost == pytest.approx(cost, rel=1e-12)
+    assert vcost == pytest.approx(cost, rel=1e-12, abs=0)
 
 
 @settings(max_examples=30, deadline=None)
@@ -187,9 +187,10 @@ def test_gradient_at_zero_weights_is_exact(fused):
     vgrads, vcost = value_propagate(w, b, X, Y, fused=fused)
     np.testing.assert_allclose(vgrads["dw"], X @ (0.5 - Y).T / X.shape[1], rtol=1e-14)
     assert vgrads["db"] == pytest.approx(np.mean(0.5 - Y), rel=1e-14, abs=1e-16)
-    assert vcost == pytest.approx(math.log(2), rel=1e-15)
+    assert vcost == pytest.approx(math.log(2), rel=1e-15, abs=0)
 
 
+@pytest.mark.filterwarnings("error")  # no overflow, not even a warned-about one
 @pytest.mark.parametrize("path", ["numpy", "composed", "fused"])
 @pytest.mark.parametrize("z", [1e4, -1e4, 800.0, -800.0, 40.0])
 def test_extreme_logits_are_finite_and_exact(path, z):
@@ -201,9 +202,40 @@ def test_extreme_logits_are_finite_and_exact(path, z):
         grads, cost = value_propagate(w, 0.0, X, Y, fused=path == "fused")
     p = 1.0 if z > 0 else 0.0  # sigmoid(z) rounds to exactly this for |z| >= 40
     # Mean of softplus(-z) and softplus(z): |z| / 2 up to e^-|z| / 2.
-    assert cost == pytest.approx(abs(z) / 2, rel=1e-15)
+    assert cost == pytest.approx(abs(z) / 2, rel=1e-15, abs=0)
     assert grads["dw"][0, 0] == pytest.approx(((p - 1) + p) / 2, abs=1e-17)
     assert grads["db"] == pytest.approx(((p - 1) + p) / 2, abs=1e-17)
+
+
+@pytest.mark.parametrize("path", ["numpy", "fused"])
+@pytest.mark.parametrize(("z", "y"), [(40.0, 1.0), (-40.0, 0.0), (700.0, 1.0)])
+def test_confidently_right_loss_keeps_its_tiny_tail(path, z, y):
+    """softplus(-|z|) = log1p(e^-|z|) ~ e^-|z|: log(1 + e) would round it to 0 (the composed
+    graph's documented 1e-16 absolute error; the closed form and fused node use log1p)."""
+    X, Y, w = np.array([[1.0]]), np.array([[y]]), np.array([[z]])
+    if path == "numpy":
+        _, cost = propagate(w, 0.0, X, Y)
+    else:
+        _, cost = value_propagate(w, 0.0, X, Y, fused=True)
+    assert cost == pytest.approx(math.exp(-abs(z)), rel=1e-15, abs=0)
+    assert cost > 0
+
+
+def test_predict_at_probability_one_half_is_zero():
+    """sigmoid(0) = 0.5 is not > 0.5: zero weights predict label 0 everywhere."""
+    X = np.array([[1.0, -2.0, 0.0]])
+    assert predict(np.zeros((1, 1)), 0.0, X).tolist() == [[0.0, 0.0, 0.0]]
+    assert predict(np.array([[1.0]]), 0.0, X).tolist() == [[1.0, 0.0, 0.0]]
+
+
+def test_estimator_standardization_keeps_a_constant_feature():
+    rng = np.random.default_rng(33)
+    X = np.column_stack([rng.normal(size=40), np.full(40, 7.0)])
+    y = (X[:, 0] + rng.normal(size=40) > 0).astype(int)
+    clf = LogisticRegression(standardize=True, max_iter=2000).fit(X, y)
+    plain = LogisticRegression(max_iter=2000).fit(X[:, :1], y)
+    assert clf.coef_[0, 1] == 0.0
+    assert clf.coef_[0, 0] == pytest.approx(plain.coef_[0, 0], rel=1e-4)
 
 
 def test_value_propagate_returns_propagate_shapes_and_dtypes():
@@ -271,12 +303,12 @@ def test_lipschitz_learning_rate_is_4m_over_largest_eigenvalue():
     _, _, X, _ = random_problem(8, n_x=3, m=20)
     X1 = np.vstack([X, np.ones((1, 20))])
     expected = 4 * 20 / np.linalg.eigvalsh(X1 @ X1.T)[-1]
-    assert lipschitz_learning_rate(X) == pytest.approx(expected, rel=1e-12)
+    assert lipschitz_learning_rate(X) == pytest.approx(expected, rel=1e-12, abs=0)
     # More features than examples: the other Gram matrix, the same eigenvalue.
     _, _, Xw, _ = random_problem(8, n_x=30, m=5)
     X1w = np.vstack([Xw, np.ones((1, 5))])
     expected = 4 * 5 / np.linalg.eigvalsh(X1w @ X1w.T)[-1]
-    assert lipschitz_learning_rate(Xw) == pytest.approx(expected, rel=1e-12)
+    assert lipschitz_learning_rate(Xw) == pytest.approx(expected, rel=1e-12, abs=0)
 
 
 def test_train_decreases_the_cost_monotonically_with_the_auto_rate():
@@ -296,7 +328,7 @@ def test_engines_train_the_same_model(fused):
     value_run = train(X, Y, engine="value", fused=fused, num_iterations=40, progress=False)
     np.testing.assert_allclose(value_run.costs, numpy_run.costs, rtol=1e-12)
     np.testing.assert_allclose(value_run.w, numpy_run.w, rtol=1e-11)
-    assert value_run.b == pytest.approx(numpy_run.b, rel=1e-11)
+    assert value_run.b == pytest.approx(numpy_run.b, rel=1e-11, abs=0)
 
 
 def test_value_engine_is_bitwise_deterministic():
@@ -419,3 +451,127 @@ def test_breast_cancer_cost_and_accuracy_match_sklearn_optimum():
     assert abs(result.cost - optimum) < 1e-6
     ours = np.mean(predict(result.w, result.b, X.T).ravel() == y)
     assert ours == reference.score(X, y)
+
+
+# --- bad data is named, not computed with ------------------------------------------------------
+@pytest.mark.parametrize("label", [2, -1, 0.5, np.nan])
+def test_labels_other_than_0_and_1_are_refused_by_every_path(label):
+    """A label of 2 made the cost negative (train reported -22); now every entry point says
+    which example is wrong."""
+    w, b, X, Y = random_problem(30, n_x=2, m=6)
+    Y[0, 3] = label
+    message = r"labels 0 and 1 only, got .* for example 3"
+    for call in (
+        lambda: propagate(w, b, X, Y),
+        lambda: value_propagate(w, b, X, Y),
+        lambda: optimize(w, b, X, Y, num_iterations=1),
+        lambda: model(X, Y, X, Y, num_iterations=1),
+        lambda: train(X, Y, num_iterations=1, progress=False),
+        lambda: cost_graph([Value(0.0), Value(0.0)], Value(0.0), X, Y),
+    ):
+        with pytest.raises(ValueError, match=message):
+            call()
+    with pytest.raises(TypeError, match="Y must hold the labels 0 and 1, got dtype <U1"):
+        propagate(w, b, X, np.array([list("010101")]))
+
+
+@pytest.mark.filterwarnings("error")  # the error comes alone, not after NumPy's
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_X_is_named_by_position(bad):
+    """NaN in X crashed train with numpy's 'Eigenvalues did not converge' and made propagate
+    return NaN silently."""
+    w, b, X, Y = random_problem(31, n_x=3, m=7)
+    X[2, 5] = bad
+    message = rf"X\[2, 5\] \(feature 2 of example 5\) is {bad!r}: every entry must be finite"
+    for call in (
+        lambda: propagate(w, b, X, Y),
+        lambda: value_propagate(w, b, X, Y),
+        lambda: optimize(w, b, X, Y, num_iterations=1),
+        lambda: predict(w, b, X),
+        lambda: train(X, Y, num_iterations=1, progress=False),
+        lambda: lipschitz_learning_rate(X),
+    ):
+        with pytest.raises(ValueError, match=message):
+            call()
+    with pytest.raises(ValueError, match=r"X\[5, 2\] \(example 5, feature 2\)"):
+        LogisticRegression().fit(X.T, Y.ravel())
+
+
+@pytest.mark.filterwarnings("error")  # the error comes alone, not after NumPy's
+def test_non_finite_parameters_are_refused():
+    w, _, X, Y = random_problem(32, n_x=2, m=5)
+    with pytest.raises(ValueError, match="b must be a finite number, got nan"):
+        propagate(w, math.nan, X, Y)
+    with pytest.raises(ValueError, match="w must be finite"):
+        propagate(np.array([[1.0], [np.inf]]), 0.0, X, Y)
+    with pytest.raises(ValueError, match="w must be finite"):
+        train(X, Y, w=np.array([np.nan, 0.0]), progress=False)
+
+
+def test_cost_graph_needs_values_as_parameters():
+    with pytest.raises(TypeError, match=r"w\[0\] must be a Value .*got float: 0\.0"):
+        cost_graph([0.0], Value(0.0), [[1.0, 2.0]], [[1, 0]], fused=True)
+    with pytest.raises(TypeError, match=r"b must be a Value .*got float"):
+        cost_graph([Value(0.0)], 0.0, [[1.0, 2.0]], [[1, 0]])
+
+
+@pytest.mark.parametrize(
+    ("X", "error", "message"),
+    [
+        (np.zeros((0, 3)), ValueError, r"X of shape \(0, 3\) is empty"),
+        (np.array([["1", "2"], ["3", "4"]]), TypeError, "X must hold numbers"),
+    ],
+)
+def test_estimator_input_errors_use_its_own_layout(X, error, message):
+    """The estimator converted numeric strings silently and named an empty (0, 3) X as
+    '(3, 0)', the course's transposed layout."""
+    with pytest.raises(error, match=message):
+        LogisticRegression().fit(X, np.zeros(X.shape[0]))
+
+
+# --- behaviours the earlier tests let a mutation through --------------------------------------
+def test_model_accuracies_are_each_on_their_own_set():
+    _, _, X, Y = random_problem(34, n_x=2, m=40)
+    Y = (X[:1] > 0).astype(float)  # separable: training accuracy 1
+    d = model(X, Y, X, 1 - Y, num_iterations=200)
+    assert d["train_accuracy"] == 1.0 and d["test_accuracy"] == 0.0
+    assert np.array_equal(d["Y_prediction_test"], d["Y_prediction_train"])
+    with pytest.raises(ValueError, match="X_test has 3 features but X_train has 2"):
+        model(X, Y, np.zeros((3, 5)), np.zeros((1, 5)))
+
+
+def test_tolerance_counts_the_bias_gradient_too():
+    # At w = 0, b = 0: dw = (-1 * -1/2 + 1 * -1/2) / 2 = 0 but db = -1/2.
+    X, Y = np.array([[-1.0, 1.0]]), np.array([[1.0, 1.0]])
+    result = train(X, Y, num_iterations=5, tol=1e-3, progress=False)
+    assert not result.converged and result.iterations == 5
+
+
+def test_value_engine_pauses_the_cycle_collector_and_restores_it(monkeypatch):
+    import micrograd_lr.logistic as logistic
+
+    states = []
+    real = logistic._value_gradient
+
+    def spy(*args, **kwargs):
+        gradient = real(*args, **kwargs)
+
+        def recording(w, b):
+            states.append(logistic.gc.isenabled())
+            return gradient(w, b)
+
+        return recording
+
+    monkeypatch.setattr(logistic, "_value_gradient", spy)
+    _, _, X, Y = random_problem(35, n_x=2, m=5)
+    assert logistic.gc.isenabled()
+    train(X, Y, engine="value", num_iterations=3, progress=False)
+    assert states == [False] * 4
+    assert logistic.gc.isenabled()
+
+
+def test_overflowing_logits_get_one_warning_that_says_why():
+    X, Y = np.array([[1e200, -1e200]]), np.array([[1.0, 0.0]])
+    with pytest.warns(RuntimeWarning, match="logits w\\^T X \\+ b overflow") as record:
+        _, cost = propagate(np.array([[1e200]]), 0.0, X, Y)
+    assert len(record) == 1 and not math.isfinite(cost)

@@ -25,7 +25,7 @@ def test_value_engine_hessian_and_gradient_equal_the_closed_form(seed, fused):
     w, b, X, Y = random_problem(seed)
     cost, gradient, H = value_derivatives(w, b, X, Y, fused=fused)
     grads, closed_cost = propagate(w, b, X, Y)
-    assert cost == pytest.approx(closed_cost, rel=1e-13)
+    assert cost == pytest.approx(closed_cost, rel=1e-13, abs=0)
     assert np.allclose(gradient, np.append(grads["dw"].ravel(), grads["db"]), rtol=1e-12, atol=0)
     assert np.allclose(H, closed_form_hessian(w, b, X), rtol=1e-10, atol=0)
 
@@ -108,3 +108,24 @@ def test_closed_form_hessian_shape_errors():
         closed_form_hessian([0.0], 0.0, [1.0, 2.0])
     with pytest.raises(ValueError, match="w must have 2 entries"):
         closed_form_hessian([0.0], 0.0, [[1.0], [2.0]])
+
+
+def test_separable_classes_drive_the_cost_to_zero_with_growing_weights():
+    """The docstring used to promise a singular-Hessian error here; what happens is that the
+    cost falls towards 0 while the weights grow, and the gradient eventually meets tol."""
+    X = np.array([[-2.0, -1.0, 1.0, 2.0]])
+    result = newton(X, np.array([0, 0, 1, 1]))
+    assert result.converged and result.cost < 1e-9
+    assert abs(result.w[0, 0]) > 10
+    assert all(later < earlier for earlier, later in itertools.pairwise(result.costs))
+
+
+def test_bad_data_is_refused():
+    _, _, X, Y = random_problem(8)
+    X[1, 2] = np.nan
+    with pytest.raises(ValueError, match=r"X\[1, 2\] .* is nan"):
+        newton(X, Y)
+    X[1, 2] = 0.0
+    Y[0, 0] = 2.0
+    with pytest.raises(ValueError, match="labels 0 and 1 only"):
+        newton(X, Y)

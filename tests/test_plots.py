@@ -1,5 +1,7 @@
 """Cost-curve images: written atomically, bad paths refused before any work."""
 
+import os
+
 import pytest
 
 pytest.importorskip("matplotlib")
@@ -43,3 +45,35 @@ def test_file_gets_the_usual_permissions(tmp_path):
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_folder_or_an_unwritable_folder_is_refused_before_any_work(tmp_path):
+    """Both used to pass the check and fail only after training, in os.replace."""
+    (tmp_path / "taken.png").mkdir()
+    with pytest.raises(ValueError, match="it is a folder; give a file name"):
+        check_path(tmp_path / "taken.png")
+    if os.path.isdir("/proc/self"):  # not even root can create files there
+        with pytest.raises(ValueError, match="the folder '/proc/self' is not writable"):
+            check_path("/proc/self/cost.png")
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_debris(tmp_path, monkeypatch):
+    path = tmp_path / "cost.png"
+    path.write_text("old")
+
+    def fail(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        save_cost_curve([1.0, 0.5], path)
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["cost.png"]
+
+
+def test_log_scale_changes_the_drawing(tmp_path):
+    linear, logarithmic = tmp_path / "lin.svg", tmp_path / "log.svg"
+    save_cost_curve([0.7, 0.01, 0.001], linear)
+    save_cost_curve([0.7, 0.01, 0.001], logarithmic, log_scale=True)
+    assert "10^{-3}" in logarithmic.read_text() or "10^{-2}" in logarithmic.read_text()
+    assert linear.read_bytes() != logarithmic.read_bytes()

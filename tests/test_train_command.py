@@ -1,5 +1,6 @@
 """``micrograd-lr train``: output, options, and one-line errors with exit code 2."""
 
+import os
 import re
 import sys
 
@@ -90,6 +91,9 @@ def test_plot_writes_an_image(capsys, tmp_path):
         (["--dataset", "missing.csv"], "cannot read missing.csv"),
         (["--plot", "cost.txt"], "cannot write a plot to 'cost.txt': the suffix must be"),
         (["--plot", "/no/such/folder/cost.png"], "no folder"),
+        # Weights that overflow: a traceback from the finite-parameter check, before.
+        (["--learning-rate", "1.7e308"], "training diverged (final cost nan)"),
+        (["--learning-rate", "1e308", "--engine", "value"], "training diverged (final cost"),
     ],
 )
 def test_bad_arguments_give_one_line_and_exit_code_2(capsys, argv, message):
@@ -113,3 +117,51 @@ def test_missing_extras_are_usage_errors(capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     code, _, err = run(capsys, "--plot", "cost.png")
     assert code == 2 and "pip install 'micrograd_lr[plot]'" in err
+
+
+def test_unwritable_plot_folder_fails_before_training(capsys):
+    """--plot into a folder where no file can be created printed the whole report, then
+    failed; now it is refused first, with nothing printed to stdout."""
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("needs Linux's /proc, where not even root can create files")
+    assert main(["train", "--plot", "/proc/self/cost.png", "--no-progress"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "is not writable" in captured.err and captured.err.count("\n") == 1
+
+
+def test_a_learning_rate_that_makes_the_cost_rise_is_warned_about(capsys):
+    code, out, err = run(capsys, "--learning-rate", "1000", "--iterations", "50")
+    assert code == 0 and "final cost" in out
+    assert re.fullmatch(
+        r"warning: the cost rose from 0.693147 to [\d.]+: the learning rate 1000 is too "
+        r"large; leave --learning-rate out to use the safe 1/L = 1.41788\n",
+        err,
+    )
+    code, _, err = run(capsys, "--iterations", "50")
+    assert code == 0 and err == ""
+
+
+def test_test_accuracy_is_measured_on_the_held_out_examples(capsys):
+    _, out, _ = run(capsys, "--iterations", "300")
+    train_set, test_set = datasets.synthetic().split(0.2, seed=0)
+    result = train(*train_set.columns(), num_iterations=300, progress=False)
+    Xt, Yt = test_set.columns()
+    accuracy = np.mean(predict(result.w, result.b, Xt) == Yt)
+    assert number(r"test accuracy: (\S+)%", out) == pytest.approx(100 * accuracy, abs=0.01)
+    assert number(r"test accuracy: (\S+)%", out) != number(r"train accuracy: (\S+)%", out)
+
+
+def test_check_compares_at_the_start_and_at_the_trained_weights(capsys, monkeypatch):
+    from micrograd_lr.commands import train as command
+
+    seen = []
+
+    def spy(w, b, X, Y, *, fused):
+        seen.append((np.abs(w).sum(), b, fused))
+        return float(len(seen))
+
+    monkeypatch.setattr(command, "gradient_difference", spy)
+    _, out, _ = run(capsys, "--engine", "value", "--composed", "--iterations", "5", "--check")
+    assert seen[0] == (0.0, 0.0, False) and seen[1][0] > 0 and not seen[1][2]
+    assert "difference: 1 at the start, 2 at the end (composed graph)" in out

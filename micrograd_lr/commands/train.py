@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from typing import Any
 
 import numpy as np
 
 from .. import datasets, plots
+from ..demo import gradient_difference
 from ..errors import UsageError
-from ..logistic import ENGINES, predict, propagate, train, value_propagate
+from ..logistic import (
+    ENGINES,
+    lipschitz_learning_rate,
+    predict,
+    train,
+)
 
 __all__ = ["register", "run"]
 
@@ -97,13 +104,6 @@ def _parse(text: str, kind: type, option: str, *, minimum: float, strict: bool =
     return value
 
 
-def _gradient_difference(w: Any, b: float, X: Any, Y: Any, *, fused: bool) -> float:
-    """The largest difference between the Value-graph and closed-form gradients."""
-    closed, _ = propagate(w, b, X, Y)
-    graph, _ = value_propagate(w, b, X, Y, fused=fused)
-    return max(float(np.max(np.abs(graph["dw"] - closed["dw"]))), abs(graph["db"] - closed["db"]))
-
-
 def run(args: argparse.Namespace) -> int:
     """Train and report; returns the exit code."""
     if args.engine not in ENGINES:
@@ -135,17 +135,26 @@ def run(args: argparse.Namespace) -> int:
     X, Y = train_set.columns()
     fused = not args.composed
 
-    result = train(
-        X,
-        Y,
-        engine=args.engine,
-        fused=fused,
-        num_iterations=iterations,
-        learning_rate=rate,
-        tol=tol,
-        progress=False if args.no_progress else None,
-    )
+    # A learning rate far above 1/L can overflow the weights; the warning below says so in
+    # one line instead of NumPy's RuntimeWarnings.
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = train(
+            X,
+            Y,
+            engine=args.engine,
+            fused=fused,
+            num_iterations=iterations,
+            learning_rate=rate,
+            tol=tol,
+            progress=False if args.no_progress else None,
+        )
 
+    safe = f"leave --learning-rate out to use the safe 1/L = {lipschitz_learning_rate(X):.6g}"
+    if not (math.isfinite(result.cost) and math.isfinite(result.b) and np.isfinite(result.w).all()):
+        raise UsageError(
+            f"training diverged (final cost {result.cost:g}): the learning rate "
+            f"{result.learning_rate:g} is far too large; {safe}"
+        )
     graph = "" if args.engine == "numpy" else (", fused graph" if fused else ", composed graph")
     how = " (auto: 1/L)" if rate == "auto" else ""
     stop = ", converged" if result.converged else ""
@@ -158,6 +167,12 @@ def run(args: argparse.Namespace) -> int:
         f"{result.iterations} iterations{stop}"
     )
     print(f"final cost: {result.cost:.10g}")
+    if result.cost > result.costs[0]:
+        print(
+            f"warning: the cost rose from {result.costs[0]:.6g} to {result.cost:.6g}: the "
+            f"learning rate {result.learning_rate:.6g} is too large; {safe}",
+            file=sys.stderr,
+        )
     train_accuracy = float(np.mean(predict(result.w, result.b, X) == Y))
     print(f"train accuracy: {100 * train_accuracy:.2f}%")
     if test_set.m:
@@ -167,8 +182,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("test accuracy: n/a (no test examples)")
     if args.check:
-        start = _gradient_difference(np.zeros_like(result.w), 0.0, X, Y, fused=fused)
-        end = _gradient_difference(result.w, result.b, X, Y, fused=fused)
+        start = gradient_difference(np.zeros_like(result.w), 0.0, X, Y, fused=fused)
+        end = gradient_difference(result.w, result.b, X, Y, fused=fused)
         print(
             f"largest |Value graph - closed form| gradient difference: {start:.3g} at the "
             f"start, {end:.3g} at the end ({'fused' if fused else 'composed'} graph)"

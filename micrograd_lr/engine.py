@@ -129,6 +129,10 @@ def _stable_sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
+def _sigmoid(x: Any) -> Any:
+    return x.sigmoid() if type(x) is Value else _stable_sigmoid(x)
+
+
 def _relu(a: float) -> float:
     return a if a > 0 else 0.0
 
@@ -143,7 +147,7 @@ ABS = Op("abs", abs, (lambda out, a: _sign(a),))
 EXP = Op("exp", math.exp, (lambda out, a: out,))
 LOG = Op("log", math.log, (lambda out, a: 1 / a,))
 TANH = Op("tanh", math.tanh, (lambda out, a: 1 - out * out,))
-SIGMOID = Op("sigmoid", _stable_sigmoid, (lambda out, a: out * (1 - out),))
+SIGMOID = Op("sigmoid", _stable_sigmoid, (lambda out, a: out * _sigmoid(-a),))
 RELU = Op("relu", _relu, (lambda out, a: _step(a),))
 
 RADD, RSUB, RMUL, RDIV, RPOW = (op.reflected() for op in (ADD, SUB, MUL, DIV, POW))
@@ -343,7 +347,9 @@ class Value:
     def sigmoid(self) -> Value:
         """1 / (1 + e**-self), computed without overflow for every float.
 
-        The local derivative is sigmoid * (1 - sigmoid).
+        The local derivative is s(1 - s), formed as ``sigmoid(x) * sigmoid(-x)`` (the same
+        number, since 1 - sigmoid(x) = sigmoid(-x)): ``1 - s`` would round to 0 for x above
+        about 37, where the true derivative is about e**-x.
         """
         a = self.data
         out = _SIGMOID_F(a)

@@ -83,8 +83,12 @@ def sigmoid_derivative(x: ArrayLike) -> FloatArray:
     >>> float(sigmoid_derivative(0.0))
     0.25
     """
-    s = sigmoid(x)
-    return s * (1.0 - s)
+    # 1 - s == sigmoid(-x): the same product without the cancellation of 1 - s, which
+    # rounds to 0 for x above about 37 where the derivative is about e**-x (the engine's
+    # Value.sigmoid forms its local derivative the same way).
+    values = _as_float_array(x, "x")
+    result: FloatArray = sigmoid(values) * sigmoid(-values)
+    return result
 
 
 def image2vector(image: ArrayLike) -> FloatArray:

@@ -34,8 +34,8 @@ def test_op_gradients_match_sympy(case: Case) -> None:
         assert close(out.data, expected_value, rel=1e-13, abs_=1e-300)
         out.backward()
         for leaf, expected in zip(leaves, exact_gradient(case, point), strict=True):
-            # sigmoid/tanh derivatives are formed as s(1-s) and 1-t**2 (the issue's
-            # definition): exact to ~1e-16 absolute, so allow that beside 1e-12 relative.
+            # tanh's derivative is formed as 1 - t**2, exact to ~1e-16 absolute where t
+            # rounds near 1: allow that beside 1e-12 relative.
             assert close(leaf.grad, expected, rel=1e-12, abs_=1e-15), (leaf.grad, expected)
 
     check()
@@ -216,9 +216,8 @@ def test_expressions_that_cancel_have_zero_gradient(x: float) -> None:
 @given(moderate(-30, 30))
 def test_chain_rule_through_a_composition(x: float) -> None:
     a = Value(x)
-    (a.sigmoid() * 2 - 1).backward()  # = tanh(x/2)
-    s = 1 / (1 + math.exp(-x))
-    assert close(a.grad, 2 * s * (1 - s), rel=1e-12, abs_=1e-300)
+    (a.sigmoid() * 2 - 1).backward()  # = tanh(x/2), whose derivative is (1 - tanh**2) / 2
+    assert close(a.grad, 0.5 / math.cosh(x / 2) ** 2, rel=1e-12, abs_=1e-300)
 
 
 # --- numerics -------------------------------------------------------------------------------------
@@ -228,8 +227,17 @@ def test_sigmoid_is_stable_for_every_float(z: float) -> None:
     s = x.sigmoid()
     assert 0.0 <= s.data <= 1.0
     s.backward()
-    assert math.isfinite(x.grad)
-    assert x.grad == s.data * (1 - s.data)
+    # s(1 - s) = e / (1 + e)**2 with e = exp(-|z|): no overflow, no cancellation.
+    e = math.exp(-abs(z))
+    assert x.grad == pytest.approx(e / (1 + e) ** 2, rel=1e-15, abs=0)
+
+
+@pytest.mark.parametrize("z", [37.0, 40.0, 100.0, 700.0])
+def test_sigmoid_derivative_keeps_its_precision_where_one_minus_s_rounds_to_zero(z) -> None:
+    x = Value(z)
+    x.sigmoid().backward()
+    assert x.grad > 0  # s * (1 - s) would give exactly 0 here
+    assert x.grad == pytest.approx(math.exp(-z), rel=1e-12, abs=0)
 
 
 def test_nan_and_inf_data_propagate_without_error() -> None:

@@ -283,3 +283,8 @@ def test_every_function_returns_a_new_array():
     x = np.array([[3.0, 4.0]])
     for f in (sigmoid, sigmoid_derivative, normalize_rows, softmax):
         assert not np.shares_memory(f(x), x)
+
+
+def test_sigmoid_derivative_keeps_its_precision_in_the_tails():
+    x = np.array([-700.0, -40.0, 40.0, 700.0])
+    np.testing.assert_allclose(sigmoid_derivative(x), np.exp(-np.abs(x)), rtol=1e-12, atol=0)

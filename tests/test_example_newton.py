@@ -3,13 +3,10 @@
 import re
 import runpy
 from pathlib import Path
-from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent  # the tests run from any folder
-
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "newton_logistic.py"
 
 
 def test_newton_example(capsys):

@@ -184,3 +184,19 @@ def test_help_states_every_default(capsys, command):
     for action in subparser._actions:
         if action.option_strings and action.default not in (None, False, "==SUPPRESS=="):
             assert f"(default: {action.default})" in text, action.option_strings
+
+
+def test_a_failing_dot_is_one_line_and_writes_nothing(tmp_path, capsys, monkeypatch):
+    import graphviz
+
+    def broken(self, *args, **kwargs):
+        raise graphviz.CalledProcessError(1, ["dot"], stderr=b"Error: <stdin>: syntax error\n")
+
+    monkeypatch.setattr(graphviz.Digraph, "pipe", broken)
+    target = tmp_path / "j.svg"
+    code, out, err = run(["draw", "(a-1)*(b+c)", "a=2", "b=3", "c=4", "-o", str(target)], capsys)
+    assert code == 2 and out == ""
+    assert err.strip().endswith(
+        "Graphviz could not render " + repr(str(target)) + ": Error: <stdin>: syntax error"
+    )
+    assert not target.exists() and list(tmp_path.iterdir()) == []

@@ -165,3 +165,12 @@ def test_check_compares_at_the_start_and_at_the_trained_weights(capsys, monkeypa
     _, out, _ = run(capsys, "--engine", "value", "--composed", "--iterations", "5", "--check")
     assert seen[0] == (0.0, 0.0, False) and seen[1][0] > 0 and not seen[1][2]
     assert "difference: 1 at the start, 2 at the end (composed graph)" in out
+
+
+def test_composed_without_a_value_graph_is_refused(capsys):
+    assert main(["train", "--engine", "numpy", "--composed", "--no-progress"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "--composed chooses the Value graph" in err and len(err.strip().splitlines()) == 1
+    assert main(["train", "--engine", "numpy", "--composed", "--check", "--iterations", "5",
+                 "--no-progress"]) == 0  # fmt: skip

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import graphviz
+
 from ..errors import GraphTooLargeError, GraphvizNotFoundError, UsageError
 from ..render import DEFAULT_DIGITS, DEFAULT_MAX_NODES, FILE_FORMATS, RANKDIRS, to_text, write
 from ._formula import add_formula_arguments, load_formula, show
@@ -90,6 +92,10 @@ def run(args: argparse.Namespace) -> int:
             written = write(formula.root, output, rankdir=args.rankdir, **options)
     except (GraphTooLargeError, GraphvizNotFoundError) as error:
         raise UsageError(str(error)) from None
+    except graphviz.CalledProcessError as error:  # dot itself failed (a broken install)
+        detail = (error.stderr or b"").decode(errors="replace").strip().splitlines()
+        reason = detail[0] if detail else f"exit status {error.returncode}"
+        raise UsageError(f"Graphviz could not render {str(output)!r}: {reason}") from None
     except OSError as error:
         if error.strerror is None:  # our own message, which already names the file
             raise UsageError(str(error)) from None

@@ -108,6 +108,11 @@ def run(args: argparse.Namespace) -> int:
     """Train and report; returns the exit code."""
     if args.engine not in ENGINES:
         raise UsageError(f"--engine must be one of {', '.join(ENGINES)}, got {args.engine!r}")
+    if args.composed and args.engine == "numpy" and not args.check:
+        raise UsageError(
+            "--composed chooses the Value graph: use it with --engine value, or with --check "
+            "(which compares that graph's gradients with the closed form)"
+        )
     iterations = _parse(args.iterations, int, "--iterations", minimum=0)
     rate: Any = "auto"
     if args.learning_rate != "auto":

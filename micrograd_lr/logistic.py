@@ -22,6 +22,7 @@ than 0 or 1 (by example), NaN or infinity in ``X`` (by position), a non-finite `
 from __future__ import annotations
 
 import gc
+import inspect
 import math
 import sys
 import warnings
@@ -820,6 +821,33 @@ class LogisticRegression:
         self.fused = fused
         self.progress = progress
 
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor's parameters by name (scikit-learn's parameter protocol, so
+        ``sklearn.base.clone`` works; model-selection helpers also want scikit-learn's
+        estimator tags, which this class does not import scikit-learn to provide)."""
+        return {name: getattr(self, name) for name in _constructor_parameters()}
+
+    def set_params(self, **params: Any) -> LogisticRegression:
+        """Set constructor parameters by name; returns self."""
+        known = _constructor_parameters()
+        for name, value in params.items():
+            if name not in known:
+                raise ValueError(
+                    f"unknown parameter {name!r} for LogisticRegression; the parameters are "
+                    f"{', '.join(known)}"
+                )
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = _constructor_parameters()
+        changed = [
+            f"{name}={value!r}"
+            for name, value in self.get_params().items()
+            if value != defaults[name]
+        ]
+        return f"LogisticRegression({', '.join(changed)})"
+
     def fit(self, X: ArrayLike, y: ArrayLike) -> LogisticRegression:
         """Train on ``X`` (shape (m, n)) and ``y`` (shape (m,), 0 or 1); returns self."""
         samples = _check_samples(X)
@@ -878,3 +906,11 @@ class LogisticRegression:
         X = _check_samples(X)
         y = _check_labels(y, X.shape[0])
         return float(np.mean(self.predict(X) == y))
+
+
+def _constructor_parameters() -> dict[str, Any]:
+    """LogisticRegression's constructor parameters and their defaults, from its signature."""
+    return {
+        name: parameter.default
+        for name, parameter in inspect.signature(LogisticRegression).parameters.items()
+    }

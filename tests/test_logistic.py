@@ -575,3 +575,15 @@ def test_overflowing_logits_get_one_warning_that_says_why():
     with pytest.warns(RuntimeWarning, match="logits w\\^T X \\+ b overflow") as record:
         _, cost = propagate(np.array([[1e200]]), 0.0, X, Y)
     assert len(record) == 1 and not math.isfinite(cost)
+
+
+def test_estimator_follows_the_scikit_learn_protocol():
+    sklearn_base = pytest.importorskip("sklearn.base")
+    clf = LogisticRegression(max_iter=50, standardize=True)
+    assert clf.get_params()["max_iter"] == 50 and clf.get_params()["engine"] == "numpy"
+    twin = sklearn_base.clone(clf)
+    assert twin is not clf and twin.get_params() == clf.get_params()
+    assert clf.set_params(tol=1e-3) is clf and clf.tol == 1e-3
+    assert repr(clf) == "LogisticRegression(max_iter=50, tol=0.001, standardize=True)"
+    with pytest.raises(ValueError, match="unknown parameter 'C'"):
+        clf.set_params(C=1.0)

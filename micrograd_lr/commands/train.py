@@ -48,7 +48,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--composed",
         action="store_true",
-        help="with --engine value: the graph composed of primitives instead of fused nodes",
+        help="with --engine value or --check: the Value graph composed of primitives instead "
+        "of fused nodes",
     )
     parser.add_argument("--iterations", default="1000", metavar="N", help="default 1000")
     parser.add_argument(

@@ -11,7 +11,7 @@ plus derivatives as functions (`grad`, `hessian`) and the finite-difference chec
 from __future__ import annotations
 
 from .autodiff import grad, hessian
-from .engine import Value
+from .engine import Value, no_grad
 from .errors import DomainError, GradcheckError, MicrogradLRError
 from .gradcheck import gradcheck
 from .render import draw, to_text
@@ -28,5 +28,6 @@ __all__ = [
     "grad",
     "gradcheck",
     "hessian",
+    "no_grad",
     "to_text",
 ]

@@ -21,11 +21,11 @@ import threading
 from collections.abc import Callable
 from itertools import repeat
 from numbers import Real
-from typing import Any
+from typing import Any, Literal, overload
 
 from .errors import DomainError
 
-__all__ = ["OPS", "Op", "Value", "gradients", "is_grad_enabled", "no_grad"]
+__all__ = ["NONFINITE", "OPS", "Op", "Value", "gradients", "is_grad_enabled", "no_grad"]
 
 Number = int | float
 """A plain number that may stand beside a Value in an expression (it is folded, not a node)."""
@@ -156,6 +156,22 @@ SIGMOID = Op("sigmoid", _stable_sigmoid, (lambda out, a: out * _sigmoid(-a),))
 RELU = Op("relu", _relu, (lambda out, a: _step(a),))
 
 RADD, RSUB, RMUL, RDIV, RPOW = (op.reflected() for op in (ADD, SUB, MUL, DIV, POW))
+
+
+def _nonfinite(x: Any, value: float) -> Any:
+    """``value`` (inf or NaN) as a function of ``x`` whose own derivative is undefined."""
+    if type(x) is not Value:
+        return value
+    return _node1(value, NONFINITE, x, math.nan, value)
+
+
+NONFINITE = Op(
+    "nonfinite", lambda a, value: value, (lambda out, a, value: _nonfinite(a, math.nan), 0.0)
+)
+"""``nonfinite(x, value)``: an infinite or NaN derivative, held as the folded number, that
+``backward(create_graph=True)`` builds where a rule's limit is not finite (d sqrt(x)/dx at
+0 is inf). Its own derivative is NaN: a derivative of an infinite or NaN derivative is
+undefined, not the 0 of a constant. Not in `OPS`: never built by user code."""
 
 OPS: dict[str, Op] = {
     "add": ADD, "sub": SUB, "mul": MUL, "div": DIV, "pow": POW, "neg": NEG, "abs": ABS,
@@ -619,9 +635,12 @@ class Value:
             derivatives, bit for bit.
         """
         if create_graph:
-            for node, g in gradients(self, create_graph=True).items():
-                old = node.grad
-                node.grad = g if type(old) is float and old == 0.0 else old + g
+            built: Any
+            for node, built in gradients(self, create_graph=True).items():
+                old: Any = node.grad
+                # .grad holds a Value from here on, as documented (annotated float for the
+                # common case).
+                node.grad = built if type(old) is float and old == 0.0 else old + built
             return
 
         try:
@@ -1028,7 +1047,15 @@ def _reset_counts(root: Value) -> None:
                 stack.append(parent)
 
 
-def gradients(root: Value, *, create_graph: bool = False) -> dict[Value, Any]:
+@overload
+def gradients(root: Value, *, create_graph: Literal[False] = False) -> dict[Value, float]: ...
+@overload
+def gradients(root: Value, *, create_graph: Literal[True]) -> dict[Value, Value]: ...
+@overload
+def gradients(root: Value, *, create_graph: bool) -> dict[Value, float] | dict[Value, Value]: ...
+def gradients(
+    root: Value, *, create_graph: bool = False
+) -> dict[Value, float] | dict[Value, Value]:
     """d(root)/d(node) for every node reachable from ``root``, without touching ``.grad``.
 
     The chain rule is applied in the order ``backward`` uses (`graph.consumers_first`) and
@@ -1071,12 +1098,27 @@ def gradients(root: Value, *, create_graph: bool = False) -> dict[Value, Any]:
 
 def _local_derivatives_as_values(node: Value) -> list[Any]:
     """The node's local derivatives from its op's rules evaluated on Values: Values that
-    depend on the operands (or floats where a derivative is constant)."""
+    depend on the operands (or floats where a derivative is constant).
+
+    A rule that gives an infinite or NaN constant (a limit, such as d sqrt(x)/dx = inf at
+    0, or a step function's derivative at NaN) becomes a `NONFINITE` node of the operand,
+    so that differentiating it again gives NaN, not the 0 of a constant.
+    """
     op = node._operation
     assert op is not None
     operands = node.operands
-    return [
-        op.local_derivative(i, node, *operands)
-        for i, operand in enumerate(operands)
-        if type(operand) is Value
-    ]
+    locals_ = []
+    for i, operand in enumerate(operands):
+        if type(operand) is not Value:
+            continue
+        try:
+            local = op.local_derivative(i, node, *operands)
+        except OverflowError as error:
+            raise OverflowError(
+                f"overflow in the derivative of {_expression(op, *operands)}, built for a "
+                f"higher derivative: {error}"
+            ) from None
+        if type(local) is float and not math.isfinite(local):
+            local = _nonfinite(operand, local)
+        locals_.append(local)
+    return locals_

@@ -659,15 +659,16 @@ class Value:
             for node in nodes:
                 node.grad = _ZERO
         self.grad = 1.0
-        stack = [self]
+        # None at the bottom of the stack ends the loop: `iter(pop, None)` pops in C, with
+        # no Python-level test of the stack per node.
+        stack = [None, self]
         pop, push = stack.pop, stack.append
         finished = False
         try:
             # Kahn's algorithm fused with the chain rule: a node is expanded once all of its
             # consumers have added their share to its gradient. Parents are visited in
             # operand order (a, then b, then a fused node's further edges).
-            while stack:
-                node = pop()
+            for node in iter(pop, None):
                 p = node._a
                 if p is None:  # a leaf, or a fused node of three or more operands
                     edges = node._edges

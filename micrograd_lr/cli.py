@@ -16,6 +16,7 @@ import sys
 import textwrap
 import warnings
 from collections.abc import Callable, Sequence
+from typing import TextIO
 
 from . import __version__
 from .errors import Interrupted, MicrogradLRError
@@ -161,7 +162,9 @@ def user_error_message(error: BaseException) -> str | None:
     return None
 
 
-def run_command(name: str, function: Callable[[], int | None], *, stderr: object = None) -> int:
+def run_command(
+    name: str, function: Callable[[], int | None], *, stderr: TextIO | None = None
+) -> int:
     """Run a command's body and turn what it raises into an exit status and one line.
 
     Every subcommand goes through this (`main` calls it), so a command only raises: a

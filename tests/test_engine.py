@@ -889,3 +889,31 @@ def test_overflow_in_a_higher_derivative_names_the_operation(formula, x0, words)
         grad(first, [x])
     for word in words:
         assert word in str(info.value)
+
+
+@given(moderate(), away_from_zero)
+def test_no_grad_values_are_bitwise_the_recorded_ones(x: float, y: float) -> None:
+    from micrograd_lr import no_grad
+
+    a, b = Value(x), Value(y)
+    build = [
+        lambda: (a + b) * a - b, lambda: a / b + 2.5, lambda: (a * 0.5).tanh() - 1.0,
+        lambda: b.sigmoid() * a, lambda: (a * b).relu() + abs(b), lambda: (b * 0.01).exp(),
+    ]  # fmt: skip
+    recorded = [f() for f in build]
+    with no_grad():
+        unrecorded = [f() for f in build]
+    assert [v.data for v in unrecorded] == [v.data for v in recorded]
+    assert all(v.is_leaf for v in unrecorded) and not any(v.is_leaf for v in recorded)
+
+
+def test_no_grad_leaves_the_fast_methods_in_place_after_any_exit() -> None:
+    import micrograd_lr.engine as engine
+    from micrograd_lr import no_grad
+
+    fast = dict(engine._RECORDING_METHODS)
+    with pytest.raises(ZeroDivisionError), no_grad():
+        assert Value.__add__ is not fast["__add__"]  # checking versions while inside
+        Value(1.0) / 0
+    assert all(getattr(Value, name) is method for name, method in fast.items())
+    assert engine.is_grad_enabled() and engine._no_grad_depth == {}

@@ -372,8 +372,11 @@ class Value:
     # --- arithmetic ---------------------------------------------------------------------------
     # Value-with-Value and Value-with-float are the hot paths of every graph, so +, - and *
     # build those nodes right here (a call to a helper would cost a fifth of the time), with
-    # their Op's rule written out (a test checks them against the table). Every other case
-    # goes through _binary, which also checks the domain and folds in other kinds of numbers.
+    # their Op's rule written out. Every block is the same: the result, a zero gradient, no
+    # label, the operation, the parents and local derivatives in the four edge slots (None
+    # where there is no second Value), the folded number or None, a zero scratch count; a
+    # test checks each against the node _binary or _unary builds from the table. Every other
+    # case goes through _binary, which also checks the domain and folds in other numbers.
     def __add__(self, other: Value | Number) -> Value:  # self + other
         if type(other) is Value:
             out = self.data + other.data

@@ -917,3 +917,30 @@ def test_no_grad_leaves_the_fast_methods_in_place_after_any_exit() -> None:
         Value(1.0) / 0
     assert all(getattr(Value, name) is method for name, method in fast.items())
     assert engine.is_grad_enabled() and engine._no_grad_depth == {}
+
+
+def _slots(v: Value) -> tuple:
+    return (v.data.hex(), v.op, v.parents, [d.hex() for d in v.local_grads], v.constant, v.label)
+
+
+@given(st.floats(-50, 50) | st.sampled_from([0.0, -0.0, math.nan, math.inf]), moderate())
+def test_inline_hot_paths_build_the_node_the_general_path_builds(x: float, y: float) -> None:
+    """+, -, * and exp/tanh/sigmoid/relu build their nodes inline for speed; each must equal
+    the node that the table-driven path (_binary, _unary) builds, slot for slot."""
+    from micrograd_lr.engine import _binary, _unary
+
+    a, b = Value(x), Value(y)
+    for name, inline in [("add", a + b), ("sub", a - b), ("mul", a * b)]:
+        assert _slots(inline) == _slots(_binary(OPS[name], a, b))
+    for name, inline in [("add", a + y), ("sub", a - y), ("mul", a * y)]:
+        assert _slots(inline) == _slots(_binary(OPS[name], a, y))
+    inlined = {"tanh": a.tanh(), "sigmoid": a.sigmoid(), "relu": a.relu()}
+    if x < 700:
+        inlined["exp"] = a.exp()
+    for name, inline in inlined.items():
+        general = _unary(OPS[name], a)
+        if math.isnan(x):  # NaN's bits may differ; NaN-ness must not
+            assert math.isnan(inline.data) and math.isnan(general.data)
+            assert all(math.isnan(d) for d in inline.local_grads + general.local_grads)
+        else:
+            assert _slots(inline) == _slots(general)

@@ -12,7 +12,7 @@ from .errors import UsageError
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = ("demo", "draw", "grad", "train")
+COMMANDS = ("demo", "draw", "grad", "train", "explain")
 """Subcommands, each a module of ``micrograd_lr.commands`` with ``register(subparsers)``."""
 
 

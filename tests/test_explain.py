@@ -133,13 +133,13 @@ class Oracle:
         self.root = root
         self.order = list(reversed(consumers_first(root)))
         self.leaves = [n for n in self.order if n.op is None]
-        self.symbols = {leaf: sp.Symbol(f"leaf{i}", real=True) for i, leaf in enumerate(self.leaves)}
+        self.symbols = {
+            leaf: sp.Symbol(f"leaf{i}", real=True) for i, leaf in enumerate(self.leaves)
+        }
         self.point = {s: sp.Float(leaf.data, 50) for leaf, s in self.symbols.items()}
 
     def _operands(self, node, exprs):
-        return [
-            exprs[x] if isinstance(x, Value) else sp.Float(x, 50) for x in node.operands
-        ]
+        return [exprs[x] if isinstance(x, Value) else sp.Float(x, 50) for x in node.operands]
 
     def expressions(self, cut=None, t=None):
         """Each node as an expression of the leaves, with ``cut`` replaced by ``t``."""
@@ -431,7 +431,9 @@ def test_large_graphs_are_refused_with_the_count_and_the_way_out():
     y = x
     for _ in range(300):
         y = y * 1.0001
-    with pytest.raises(GraphTooLargeError, match=r"301 nodes, more than max_nodes=200.*max_nodes=301"):
+    with pytest.raises(
+        GraphTooLargeError, match=r"301 nodes, more than max_nodes=200.*max_nodes=301"
+    ):
         explain(y)
     assert len(explain(y, max_nodes=None).forward) == 301
 

@@ -4,6 +4,7 @@ differences."""
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ import numpy as np
 from ..autodiff import grad, hessian
 from ..engine import Value
 from ..errors import ExpressionError, UsageError
+from ..explain import json_number, values_and_gradients
 from ..gradcheck import numerical_gradient
 from ._formula import Formula, add_formula_arguments, load_formula, show
 
@@ -47,6 +49,11 @@ def register(subparsers: Any) -> None:
         type=float,
         default=1e-6,
         help="relative finite-difference step (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document instead (schema in docs/cli.md)",
     )
     parser.set_defaults(run=run)
 
@@ -131,6 +138,10 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.eps < 1:
         raise UsageError(f"--eps must be in (0, 1), got {args.eps}")
     formula = load_formula(args)
+    if args.json:
+        report, differs = _json_report(formula, eps=args.eps, order=args.order)
+        print(report)
+        return 1 if differs else 0
     _print_first_order(formula, eps=args.eps)
     if args.order == 2:
         _print_hessian(formula, eps=args.eps)
@@ -190,3 +201,41 @@ def _hessian_by_differences(f: Any, point: list[float], *, eps: float) -> np.nda
         up[j], down[j] = x + h, x - h
         columns.append((gradient(up) - gradient(down)) / (up[j] - down[j]))
     return np.array(columns).T
+
+
+def _json_report(formula: Formula, *, eps: float, order: int) -> tuple[str, bool]:
+    """The gradient (and with ``order`` 2 the Hessian) as a JSON document: the shared
+    values-and-gradients record plus each variable's central difference, its relative
+    error and whether it differs; and whether any partial differs."""
+    doc = values_and_gradients(
+        "gradients",
+        (formula.name, formula.root),
+        list(formula.leaves.items()),
+        formula=formula.expression.text,
+    )
+    differs = False
+    checks = check_gradient(formula, eps=eps)
+    for record, (variable, slope) in zip(doc["variables"], checks, strict=True):
+        record["central_difference"] = None if slope is None else json_number(slope)
+        if slope is None:
+            record["rel_error"], record["differs"] = None, None
+            continue
+        backprop = formula.leaves[variable].grad
+        gap = abs(backprop - slope)
+        relative = gap / max(abs(backprop), abs(slope)) if gap else 0.0
+        record["rel_error"] = json_number(relative)
+        # nan (inf - inf, or inf beside a finite slope) is a difference too.
+        record["differs"] = not gap <= ATOL and not relative <= RTOL
+        differs = differs or record["differs"]
+    if order == 2:
+        names = list(formula.leaves)
+
+        def f(*values: Value) -> Value:
+            return formula.expression.evaluate(dict(zip(names, values, strict=True)))
+
+        try:
+            H = hessian(f, [formula.leaves[n].data for n in names])
+        except ExpressionError as error:
+            raise UsageError(f"second derivatives: {error}") from None
+        doc["hessian"] = [[json_number(x) for x in row] for row in H]
+    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False), differs

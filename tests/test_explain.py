@@ -108,7 +108,10 @@ def _symbolic_op(node, args):
         return binary[symbol](*args)
     if symbol == "w·x+b":  # the row is the op's data: its constant derivatives
         *weights, bias = args
-        return sum(w * sp.Float(x, 50) for w, x in zip(weights, node.op.derivatives)) + bias
+        return (
+            sum(w * sp.Float(x, 50) for w, x in zip(weights, node.op.derivatives, strict=False))
+            + bias
+        )
     if symbol == "mean":
         return sum(args) / len(args)
     if symbol == "logloss":
@@ -272,7 +275,7 @@ def test_each_operation_against_its_own_sympy_formula(case, data):
     """The leaves' gradients against a formula written by hand for each op (not derived
     from the graph), in a graph where the op's result is used twice."""
     point = tuple(data.draw(d) for d in case.domains)
-    leaves = [Value(x, name) for x, name in zip(point, "ab")]
+    leaves = [Value(x, name) for x, name in zip(point, "ab", strict=False)]
     try:
         out = case.build(*leaves)
     except (ValueError, ZeroDivisionError, OverflowError):
@@ -281,7 +284,7 @@ def test_each_operation_against_its_own_sympy_formula(case, data):
     e = explain(root)
     exact = exact_point(point)
     symbolic = case.symbolic**2 + case.symbolic
-    for leaf, s in zip(leaves, sp.symbols("a b", real=True)):
+    for leaf, s in zip(leaves, sp.symbols("a b", real=True), strict=False):
         want = float(sp.diff(symbolic, s).evalf(50, subs=exact))
         assert close(e.gradients[leaf], want, rel=1e-10, abs_=1e-12)
     assert [s.kind for s in e.backward].count("sum") >= 1
@@ -408,7 +411,8 @@ def test_json_records():
     assert edge == {
         "step": 4, "kind": "edge", "node": "b", "consumer": "w", "operand": 0,
         "upstream": -1.0, "local": 1.0, "contribution": -1.0, "path": 1, "paths": 2,
-        "grad": -1.0, "complete": False, "text": "dJ/db (path 1 of 2) = dJ/dw * dw/db = (-1) * 1 = -1",
+        "grad": -1.0, "complete": False,
+        "text": "dJ/db (path 1 of 2) = dJ/dw * dw/db = (-1) * 1 = -1",
     }  # fmt: skip
     total = doc["backward"][8]
     assert total["kind"] == "sum" and total["terms"] == [-1.0, 2.0] and total["grad"] == 1.0

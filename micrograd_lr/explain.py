@@ -487,8 +487,8 @@ def explain(
       J = u * v = 7
     Backward pass, in the order the engine applies the chain rule:
       1. dJ/dJ = 1 (the output's own gradient)
-      2. dJ/du = dJ/dJ * dJ/du = 1 * 7 = 7
-      3. dJ/dv = dJ/dJ * dJ/dv = 1 * 1 = 1
+      2. dJ/du = 7 (the local derivative of J = u * v)
+      3. dJ/dv = 1 (the local derivative of J = u * v)
       4. dJ/db = dJ/dv * dv/db = 1 * 1 = 1
       5. dJ/dc = dJ/dv * dv/dc = 1 * 1 = 1
       6. dJ/da = dJ/du * du/da = 7 * 1 = 7

@@ -194,3 +194,15 @@ def test_explain_unknown_format_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["explain", *J_ARGS, "--format", "xml"])
     assert exit_.value.code == 2 and "invalid choice: 'xml'" in capsys.readouterr().err
+
+
+@pytest.mark.graphviz
+def test_the_readme_shows_the_commands_real_output(capsys, tmp_path, monkeypatch):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    shown = re.search(r"```text\n(J = \(a-1\)\*\(b\+c\)\n.*?)```", readme, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(["explain", *J_ARGS, "--html", "steps.html"], capsys)
+    assert code == 0 and out == shown

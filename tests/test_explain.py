@@ -471,3 +471,52 @@ def test_the_package_exports_the_function_and_the_module_keeps_its_names():
     assert micrograd_lr.explain is explain and callable(micrograd_lr.explain)
     assert isinstance(explain(j_course()), Explanation)
     assert repr(explain(j_course())) == "<Explanation of J: 6 nodes, 6 backward steps>"
+
+
+@st.composite
+def random_graphs(draw):
+    """A random graph of +, -, *, tanh, sigmoid and folded numbers over 1-3 inputs, where
+    any earlier node may be reused (fan-out, x * x)."""
+    nodes = [Value(draw(st.floats(-2, 2)), f"x{i}") for i in range(draw(st.integers(1, 3)))]
+    for _ in range(draw(st.integers(1, 12))):
+        p = draw(st.sampled_from(nodes))
+        q = draw(st.sampled_from(nodes))
+        kind = draw(st.sampled_from(["+", "-", "*", "tanh", "sigmoid", "*k", "k-"]))
+        k = draw(st.floats(-2, 2))
+        if kind == "+":
+            nodes.append(p + q)
+        elif kind == "-":
+            nodes.append(p - q)
+        elif kind == "*":
+            nodes.append(p * q)
+        elif kind == "tanh":
+            nodes.append(p.tanh())
+        elif kind == "sigmoid":
+            nodes.append(p.sigmoid())
+        elif kind == "*k":
+            nodes.append(p * k)
+        else:
+            nodes.append(k - p)
+    return nodes[-1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(random_graphs())
+def test_random_graphs_bitwise_and_every_sum_adds_up(root):
+    e = explain(root)
+    root.backward()
+    for node, g in e.gradients.items():
+        assert g == node.grad
+    partial = {}
+    for step in e.backward:
+        if step.kind == "edge":
+            assert step.contribution == step.local * step.upstream
+            partial.setdefault(step.node, []).append(step.contribution)
+            assert step.path == len(partial[step.node])
+            assert step.upstream == e.gradients[step.consumer]
+        if step.kind == "sum":
+            assert list(step.terms) == partial[step.node]
+        if step.complete:
+            assert step.grad == step.node.grad
+    # Every node's gradient is completed exactly once.
+    assert sum(1 for s in e.backward if s.complete and s.kind != "sum") == len(e.names)

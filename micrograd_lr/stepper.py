@@ -28,6 +28,14 @@ DEFAULT_DOT_TIMEOUT = 30.0
 
 GIF_INSTALL_HINT = "pip install 'micrograd_lr[gif]' (Pillow and CairoSVG)"
 
+MAX_GIF_FRAME_PIXELS = 4_000_000
+"""A GIF frame larger than this is rendered at a smaller scale."""
+
+MAX_GIF_PIXELS = 400_000_000
+"""Largest GIF made (frames times pixels per frame; about this many bytes of memory)."""
+
+_MIN_GIF_SCALE = 0.4  # below this the text in the frames is too small to read
+
 _SVG = "http://www.w3.org/2000/svg"
 _NS = f"{{{_SVG}}}"
 ET.register_namespace("", _SVG)
@@ -245,7 +253,7 @@ class Stepper:
         return write_atomic(path, self.to_html())
 
     # --- GIF ----------------------------------------------------------------------------------
-    def gif(self, *, duration: int = 1500, scale: float = 1.5) -> bytes:
+    def gif(self, *, duration: int = 1500, scale: float = 1.0) -> bytes:
         """The frames as an animated GIF that loops: ``duration`` milliseconds per frame
         (twice that on the first and last), rendered at ``scale`` times the drawing's size.
 
@@ -260,12 +268,14 @@ class Stepper:
         import cairosvg
         from PIL import Image
 
+        scale = self._gif_scale(scale)
         images = []
         for index in range(len(self.frames)):
             png = cairosvg.svg2png(
                 bytestring=self.frame_svg(index).encode(), scale=scale, background_color="white"
             )
-            images.append(Image.open(io.BytesIO(png)).convert("RGB"))
+            # One byte per pixel from the start: the GIF encoder holds every frame.
+            images.append(Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=255, method=Image.Quantize.FASTOCTREE))
         durations = [duration] * len(images)
         durations[0] = durations[-1] = 2 * duration
         out = io.BytesIO()
@@ -279,8 +289,26 @@ class Stepper:
         )
         return out.getvalue()
 
+    def _gif_scale(self, scale: float) -> float:
+        """``scale``, reduced so that a frame stays under `MAX_GIF_FRAME_PIXELS`; refuses a
+        drawing too large to read in a GIF, or too many large frames."""
+        tree = ET.fromstring(self.frame_svg(0))
+        # CairoSVG renders at 96 pixels per inch; Graphviz sizes the SVG in points (72/inch).
+        width = _points(tree.get("width", "0pt")) * 96 / 72
+        height = _points(tree.get("height", "0pt")) * 96 / 72
+        if width * height * scale**2 > MAX_GIF_FRAME_PIXELS:
+            scale = (MAX_GIF_FRAME_PIXELS / (width * height)) ** 0.5
+        pixels = width * height * scale**2
+        if scale < _MIN_GIF_SCALE or pixels * len(self.frames) > MAX_GIF_PIXELS:
+            raise ValueError(
+                f"the drawing is {width:.0f} x {height:.0f} pixels and has "
+                f"{len(self.frames)} frames: too large for a readable GIF; use the HTML "
+                "stepper (--html), which scrolls, or step through a smaller example"
+            )
+        return scale
+
     def write_gif(
-        self, path: str | os.PathLike[str], *, duration: int = 1500, scale: float = 1.5
+        self, path: str | os.PathLike[str], *, duration: int = 1500, scale: float = 1.0
     ) -> Path:
         """Write `gif` to ``path`` atomically; returns the path."""
         return write_atomic(path, self.gif(duration=duration, scale=scale))

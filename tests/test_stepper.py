@@ -204,3 +204,13 @@ def test_the_docs_stepper_pages_are_up_to_date(name, tmp_path):
         f"docs/stepper/{name} is out of date: regenerate it with "
         f"python -m micrograd_lr explain {' '.join(DOCS_PAGES[name])} --html docs/stepper/{name}"
     )
+
+
+@pytest.mark.graphviz
+def test_a_drawing_too_large_for_a_gif_is_refused_with_the_way_out():
+    x = Value(0.3, "x")
+    y = x
+    for i in range(99):
+        y = (y * 1.01).tanh() if i % 2 else y + 0.5
+    with pytest.raises(ValueError, match=r"too large for a readable GIF; use the HTML stepper"):
+        Stepper(y).gif()

@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
                 outputs.append((html_path, stepper.to_html()))
             if gif_path:
                 outputs.append((gif_path, stepper.gif()))
-        except (GraphvizNotFoundError, TimeoutError, RuntimeError) as error:
+        except (GraphvizNotFoundError, TimeoutError, RuntimeError, ValueError) as error:
             raise UsageError(str(error)) from None
     written = []
     for path, content in outputs:

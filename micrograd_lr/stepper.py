@@ -275,7 +275,11 @@ class Stepper:
                 bytestring=self.frame_svg(index).encode(), scale=scale, background_color="white"
             )
             # One byte per pixel from the start: the GIF encoder holds every frame.
-            images.append(Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=255, method=Image.Quantize.FASTOCTREE))
+            images.append(
+                Image.open(io.BytesIO(png))
+                .convert("RGB")
+                .quantize(colors=255, method=Image.Quantize.FASTOCTREE)
+            )
         durations = [duration] * len(images)
         durations[0] = durations[-1] = 2 * duration
         out = io.BytesIO()

@@ -13,7 +13,7 @@ from . import graph
 from .engine import Value
 from .errors import GraphTooLargeError
 from .names import node_names
-from .render import DEFAULT_DIGITS, format_number
+from .render import DEFAULT_DIGITS, _check_options, format_number
 
 if TYPE_CHECKING:
     from .stepper import Stepper
@@ -403,20 +403,6 @@ def _code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _check(root: Any, digits: Any, max_nodes: Any) -> None:
-    if not isinstance(root, Value):
-        raise TypeError(
-            f"root must be a Value (the result of a computation), got "
-            f"{type(root).__name__}: {root!r}"
-        )
-    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
-        raise ValueError(f"digits must be an int from 1 to 17, got {digits!r}")
-    if max_nodes is not None and (
-        isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
-    ):
-        raise ValueError(f"max_nodes must be a positive int or None (no limit), got {max_nodes!r}")
-
-
 def _expression(node: Value, names: dict[Value, str], digits: int) -> str:
     """How ``node`` was computed, with its operands' names and folded numbers."""
     op = node.op
@@ -497,7 +483,7 @@ def explain(
       dJ/db = 1
       dJ/dc = 1
     """
-    _check(root, digits, max_nodes)
+    _check_options(root, "LR", digits, max_nodes)  # the same checks as draw's
     if max_nodes is not None:
         size = graph.size(root)
         if size > max_nodes:

@@ -10,34 +10,15 @@ import os
 import shutil
 
 import pytest
+from stepper_cases import J_FRAMES, J_LINES, j_course
 
-from micrograd_lr import Value
 from micrograd_lr.stepper import Stepper
 
 pytestmark = pytest.mark.graphviz
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
-# (node processed, operand receiving, the gradients shown) after each step, for
-# J = (a-1)(b+c) at a=2, b=3, c=4 with u = a - 1 and v = b + c: worked out by hand.
-EXPECTED = [
-    (None, None, {}),
-    ("J", None, {"J": "1"}),
-    ("J", "u", {"J": "1", "u": "7"}),
-    ("J", "v", {"J": "1", "u": "7", "v": "1"}),
-    ("v", "b", {"J": "1", "u": "7", "v": "1", "b": "1"}),
-    ("v", "c", {"J": "1", "u": "7", "v": "1", "b": "1", "c": "1"}),
-    ("u", "a", {"J": "1", "u": "7", "v": "1", "b": "1", "c": "1", "a": "7"}),
-]
-LINES = [
-    "Forward pass",
-    "dJ/dJ = 1 (the output's own gradient)",
-    "dJ/du = 7 (the local derivative of J = u * v)",
-    "dJ/dv = 1 (the local derivative of J = u * v)",
-    "dJ/db = dJ/dv * dv/db = 1 * 1 = 1",
-    "dJ/dc = dJ/dv * dv/dc = 1 * 1 = 1",
-    "dJ/da = dJ/du * du/da = 7 * 1 = 7",
-]
+EXPECTED, LINES = J_FRAMES, J_LINES
 
 
 def _missing(reason):
@@ -70,8 +51,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, tmp_path):
-    a, b, c = Value(2.0, "a"), Value(3.0, "b"), Value(4.0, "c")
-    path = Stepper((a - 1) * (b + c)).write_html(tmp_path / "steps.html")
+    path = Stepper(j_course()).write_html(tmp_path / "steps.html")
     browser.get(path.as_uri())
     return browser
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from stepper_cases import J_FRAMES, j_course
 
 from micrograd_lr import Value, explain
 from micrograd_lr.errors import GraphvizNotFoundError
@@ -20,11 +21,6 @@ DOCS_PAGES = {
     "j.html": ["(a-1)*(b+c)", "a=2", "b=3", "c=4"],
     "shared.html": ["a*(b+c)-(b+c)", "a=2", "b=3", "c=4"],
 }
-
-
-def j_course():
-    a, b, c = Value(2.0, "a"), Value(3.0, "b"), Value(4.0, "c")
-    return (a - 1) * (b + c)
 
 
 def j_shared():
@@ -51,15 +47,7 @@ def test_frames_of_the_course_example():
         )
         for frame in stepper.frames
     ]
-    assert summary == [
-        (None, None, {}),
-        ("J", None, {"J": "1"}),
-        ("J", "u", {"J": "1", "u": "7"}),
-        ("J", "v", {"J": "1", "u": "7", "v": "1"}),
-        ("v", "b", {"J": "1", "u": "7", "v": "1", "b": "1"}),
-        ("v", "c", {"J": "1", "u": "7", "v": "1", "b": "1", "c": "1"}),
-        ("u", "a", {"J": "1", "u": "7", "v": "1", "b": "1", "c": "1", "a": "7"}),
-    ]
+    assert summary == J_FRAMES
     assert stepper.frames[0].line.startswith("Forward pass")
     lines = [frame.line for frame in stepper.frames[1:]]
     assert lines == [stepper.explanation.backward_line(s) for s in stepper.explanation.backward]

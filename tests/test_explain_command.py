@@ -97,13 +97,14 @@ def test_grad_json_has_the_check_and_the_hessian(capsys):
     assert doc["kind"] == "gradients"
     x = doc["variables"][0]
     assert x["grad"] == 12.0 and x["central_difference"] == pytest.approx(12.0, rel=1e-8)
-    assert x["differs"] is False and x["rel_error"] < 1e-8
+    assert x["differs"] is False and x["reason"] is None and x["rel_error"] < 1e-8
     assert doc["hessian"] == [[4.0, 6.0], [6.0, 0.0]]
 
 
 def test_grad_json_reports_a_failed_check_with_exit_1(capsys):
     code, out, _ = run(["grad", "relu(x)", "x=0", "--json"], capsys)
-    assert code == 1 and strict_json(out)["variables"][0]["differs"] is True
+    x = strict_json(out)["variables"][0]
+    assert code == 1 and x["differs"] is True and "kink" in x["reason"]
 
 
 def test_draw_json_names_the_file_written(capsys, tmp_path):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_atomic
+from ..cli import HelpFormatter, exit_status_epilog
 from ..errors import GraphTooLargeError, GraphvizNotFoundError, UsageError
 from ..explain import DEFAULT_MAX_NODES, explain
 from ..render import DEFAULT_DIGITS, dot_available
@@ -31,12 +32,10 @@ def register(subparsers: Any) -> None:
             "applies the chain rule: upstream gradient times local derivative for each "
             "edge, and the sum where a value is used in several places."
         ),
-        epilog=(
-            'example: micrograd-lr explain "(a-1)*(b+c)" a=2 b=3 c=4 --html steps.html\n'
-            "exit status: 0 success, 2 bad input or a missing program/package "
-            "(nothing written)"
+        epilog=exit_status_epilog(
+            example='micrograd-lr explain "(a-1)*(b+c)" a=2 b=3 c=4 --html steps.html'
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     add_formula_arguments(parser)
     parser.add_argument(

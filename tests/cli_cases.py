@@ -20,3 +20,15 @@ BAD_INPUTS = [
     (["1/(a-b)", "a=1", "b=1"], "division by zero"),
     (["2+3"], "has no variables"),
 ]
+
+
+def fake_dot(folder, body):
+    """Put a ``dot`` program running the shell ``body`` into ``folder`` (put it on PATH):
+    a Graphviz that fails, crashes or hangs on demand."""
+    import os
+
+    path = os.path.join(folder, "dot")
+    with open(path, "w") as file:
+        file.write("#!/bin/sh\nPATH=/usr/bin:/bin\n" + body + "\n")  # its own PATH: tests empty it
+    os.chmod(path, 0o755)
+    return path

@@ -106,12 +106,7 @@ def test_demo_says_how_to_get_what_is_missing(tmp_path, monkeypatch):
 
 
 def test_demo_without_the_dot_program_still_writes_the_source(tmp_path, monkeypatch):
-    import graphviz
-
-    def no_dot(*args, **kwargs):
-        raise graphviz.ExecutableNotFound(("dot",))
-
-    monkeypatch.setattr(graphviz.Digraph, "pipe", no_dot)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-such-folder"))
     stream = io.StringIO()
     result = demo.j_step(tmp_path, stream=stream)
     assert [p.name for p in result.files] == ["j_graph.gv"]

@@ -206,3 +206,10 @@ def test_demo_ctrl_c_says_which_step_and_which_files_then_exits_130(tmp_path, ca
     assert err.count("\n") == 1
     expected = f"micrograd-lr demo: interrupted: during step 2 of 3; files written to {tmp_path}"
     assert err.startswith(expected + ": j_graph.gv")
+
+
+def test_demo_refuses_an_empty_out(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["demo", "--out", "", "--no-progress"]) == 2
+    assert "--out needs a folder name" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -55,7 +55,7 @@ __all__ = [
 DEFAULT_DIGITS = 4
 """Significant digits shown for data and grad."""
 
-DEFAULT_MAX_NODES = 500
+DEFAULT_MAX_NODES = 300
 """Largest number of Values drawn before `draw` refuses (Graphviz slows down a lot beyond;
 see the render-time table in docs/drawing.md, made by ``benchmarks/bench_render.py``)."""
 
@@ -356,7 +356,7 @@ def draw(
         Output format of ``.render()`` and ``.pipe()``.
     digits : int, default 4
         Significant digits of the numbers shown.
-    max_nodes : int or None, default 500
+    max_nodes : int or None, default 300
         Refuse graphs with more Values than this (`GraphTooLargeError`); None for no limit.
     collapse : bool, default False
         Draw each chain of ``+`` (or ``*``) through unlabeled, singly used intermediate

@@ -49,6 +49,7 @@ __all__ = [
     "run_dot",
     "to_dot",
     "to_text",
+    "too_many_nodes_message",
     "write",
 ]
 
@@ -288,23 +289,46 @@ def _check_size(
 ) -> None:
     if max_nodes is None or count <= max_nodes:
         return
-    advice = [f"raise the limit (max_nodes={count} or more)", "draw a smaller example"]
-    if not collapse:
-        collapsed = len(_steps(root, collapse=True))
-        if collapsed < count:
-            advice.append(
-                f"or draw the collapsed view (collapse=True: {collapsed} nodes, "
-                "chains of + and * drawn as one node each)"
-            )
-    if len(advice) == 2:
+    collapsed = None if collapse else len(_steps(root, collapse=True))
+    if collapsed is not None and collapsed >= count:
+        collapsed = None
+    error = GraphTooLargeError(
+        too_many_nodes_message(count, max_nodes, collapsed, text=text, options=_API_OPTIONS)
+    )
+    error.count, error.max_nodes, error.collapsed, error.text = count, max_nodes, collapsed, text
+    raise error
+
+
+_API_OPTIONS = ("max_nodes={}", "collapse=True")
+
+
+def too_many_nodes_message(
+    count: int,
+    max_nodes: int,
+    collapsed: int | None,
+    *,
+    text: bool = False,
+    options: tuple[str, str] = _API_OPTIONS,
+) -> str:
+    """The message of `GraphTooLargeError`, with the options named as the caller spells
+    them (``("--max-nodes {}", "--collapse")`` on the command line)."""
+    limit, collapse = options
+    advice = [f"raise the limit ({limit.format(count)} or more)", "draw a smaller example"]
+    if collapsed is not None:
+        advice.append(
+            f"or draw the collapsed view ({collapse}: {collapsed} nodes, chains of + and * "
+            "drawn as one node each)"
+        )
+    else:
         advice[-1] = "or " + advice[-1]
     why = (
         "a text tree this long is hard to read"
         if text
-        else ("Graphviz would take very long to lay it out")
+        else "Graphviz would take very long to lay it out"
     )
-    raise GraphTooLargeError(
-        f"the graph has {count} nodes, more than max_nodes={max_nodes}: {why}; {', '.join(advice)}"
+    return (
+        f"the graph has {count} nodes, more than {limit.format(max_nodes)}: {why}; "
+        f"{', '.join(advice)}"
     )
 
 

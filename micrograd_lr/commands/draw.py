@@ -24,6 +24,7 @@ from ..render import (
     RANKDIRS,
     dot_failure_reason,
     to_text,
+    too_many_nodes_message,
     write,
 )
 from ._formula import add_formula_arguments, load_formula, show
@@ -121,7 +122,16 @@ def run(args: argparse.Namespace) -> int:
             written = write(
                 formula.root, output, rankdir=args.rankdir, timeout=args.timeout, **options
             )
-    except (GraphTooLargeError, GraphvizNotFoundError, GraphvizTimeoutError) as error:
+    except GraphTooLargeError as error:
+        message = too_many_nodes_message(
+            error.count,
+            error.max_nodes,
+            error.collapsed,
+            text=error.text,
+            options=("--max-nodes {}", "--collapse"),
+        )
+        raise UsageError(message) from None
+    except (GraphvizNotFoundError, GraphvizTimeoutError) as error:
         raise UsageError(str(error)) from None
     except graphviz.CalledProcessError as error:  # dot failed or crashed
         reason = dot_failure_reason(error)

@@ -42,6 +42,7 @@ __all__ = [
     "LARGE_GRAPH",
     "RANKDIRS",
     "WORD_JOINER",
+    "BoundedDigraph",
     "dot_available",
     "dot_failure_reason",
     "draw",
@@ -351,6 +352,48 @@ def _check_options(root: Any, rankdir: str, digits: int, max_nodes: int | None) 
 # --------------------------------------------------------------------------------------------
 # Graphviz
 # --------------------------------------------------------------------------------------------
+class BoundedDigraph(graphviz.Digraph):
+    """A `graphviz.Digraph` whose ``pipe`` (what Jupyter's inline display calls) runs ``dot``
+    through `run_dot`: with a larger stack, killed after `DEFAULT_TIMEOUT` seconds.
+
+    Only the plain call is bounded; a ``renderer``, ``formatter`` or ``engine`` other than
+    dot falls back to the graphviz package's own call.
+
+    Attributes
+    ----------
+    timeout : float or None
+        Seconds ``dot`` may run (`DEFAULT_TIMEOUT` unless set on the instance).
+    """
+
+    timeout: float | None = DEFAULT_TIMEOUT
+
+    def pipe(
+        self,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        *,
+        engine: str | None = None,
+        encoding: str | None = None,
+    ) -> bytes | str:
+        """Render to ``format`` (default: the Digraph's own) and return the bytes, or text
+        when ``encoding`` is given; see `graphviz.Digraph.pipe`."""
+        if renderer or formatter or neato_no_op or (engine or self.engine) != "dot":
+            return super().pipe(
+                format,
+                renderer,
+                formatter,
+                neato_no_op,
+                quiet,
+                engine=engine,
+                encoding=encoding,
+            )
+        output = run_dot(self.source, format or self.format, timeout=self.timeout)
+        return output.decode(encoding) if encoding is not None else output
+
+
 def draw(
     root: Value,
     *,
@@ -420,7 +463,7 @@ def draw(
     graph_attr = {"rankdir": rankdir, "ordering": "in", "nodesep": "0.25", "ranksep": "0.35"}
     if len(steps) > LARGE_GRAPH:
         graph_attr.update(BOUNDED_LAYOUT)
-    dot = graphviz.Digraph(
+    dot = BoundedDigraph(
         name="computation_graph",
         format=format,
         graph_attr=graph_attr,

@@ -676,3 +676,21 @@ def test_the_text_tree_limit_does_not_blame_graphviz():
     with pytest.raises(GraphTooLargeError) as caught:
         to_text(chain(50), max_nodes=10)
     assert "Graphviz" not in str(caught.value) and "text tree" in str(caught.value)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a shell script as dot")
+def test_jupyters_inline_display_is_bounded_too(dot_bin):
+    fake_dot(dot_bin, "exec sleep 60")
+    digraph = draw(j_graph())
+    digraph.timeout = 0.5
+    with pytest.raises(GraphvizTimeoutError):
+        digraph._repr_mimebundle_()
+
+
+@pytest.mark.graphviz
+def test_the_bounded_digraph_pipes_like_graphviz():
+    digraph = draw(j_graph())
+    assert digraph.pipe(format="svg") == graphviz.Source(digraph.source).pipe(format="svg")
+    assert isinstance(digraph.pipe(format="svg", encoding="utf-8"), str)
+    assert digraph.pipe(format="png", engine="neato").startswith(b"\x89PNG")  # unbounded path
+    assert type(digraph.copy()) is type(digraph)

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 import graphviz
 
 from . import graph
-from .atomic import write_atomic
+from .atomic import resolve_target, write_atomic
 from .engine import Value
 from .errors import GraphTooLargeError, GraphvizNotFoundError, GraphvizTimeoutError
 
@@ -692,6 +692,7 @@ def write(
         digraph = draw(root_or_digraph, **draw_options)
     if not target.parent.is_dir():
         raise FileNotFoundError(f"cannot write {str(target)!r}: no folder {str(target.parent)!r}")
+    resolve_target(target)  # a folder in the way is refused before dot runs
     if fmt == "dot":
         return write_atomic(target, digraph.source)
     if fmt == "png":

@@ -297,3 +297,11 @@ def test_the_size_error_names_the_command_line_options(capsys):
     assert code == 2 and err.count("\n") == 1
     assert "481 nodes, more than --max-nodes 300" in err and "(--max-nodes 481 or more)" in err
     assert "(--collapse: 243 nodes" in err and "max_nodes=" not in err and "=True" not in err
+
+
+def test_a_folder_in_the_way_is_refused_before_graphviz_runs(tmp_path, capsys, dot_bin):
+    fake_dot(dot_bin, f"touch {tmp_path / 'dot-ran'}; cat")
+    (tmp_path / "j.svg").mkdir()
+    code, _, err = run(["draw", *J_ARGS, "-o", str(tmp_path / "j.svg")], capsys)
+    assert code == 2 and "it is a folder, not a file" in err
+    assert not (tmp_path / "dot-ran").exists()

@@ -44,7 +44,7 @@ EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 """128 + SIGPIPE: the program reading the output stopped (``... | head -1``); silent."""
 
-COMMANDS = ("demo", "draw", "grad", "train")
+COMMANDS = ("demo", "draw", "grad", "train", "explain")
 """Subcommands, each a module of ``micrograd_lr.commands`` with ``register(subparsers)``."""
 
 DEBUG_VARIABLE = "MICROGRAD_LR_DEBUG"

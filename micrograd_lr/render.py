@@ -30,6 +30,7 @@ from . import graph
 from .atomic import resolve_target, write_atomic
 from .engine import Value
 from .errors import GraphTooLargeError, GraphvizNotFoundError, GraphvizTimeoutError
+from .names import node_names
 
 __all__ = [
     "BOUNDED_LAYOUT",
@@ -47,6 +48,7 @@ __all__ = [
     "dot_failure_reason",
     "draw",
     "format_number",
+    "node_ids",
     "run_dot",
     "to_dot",
     "to_text",
@@ -196,12 +198,17 @@ def _html(text: str) -> str:
     return _GRAPHVIZ_ESCAPE.sub(lambda _: "\\" + WORD_JOINER, escaped)
 
 
-def _record(node: Value, *, show_grad: bool, digits: int, color: str) -> str:
-    """The HTML-like label of a Value: [label |] data | grad, all text escaped."""
+def _record(
+    node: Value, *, show_grad: bool, digits: int, color: str, name: str | None = None
+) -> str:
+    """The HTML-like label of a Value: [label |] data | grad, all text escaped. ``name``
+    (from `micrograd_lr.names`) is shown in italics where the node has no label."""
     cells = []
     if node.label:
         lines = "<BR/>".join(_html(line) for line in _label_lines(node.label))
         cells.append(f"<TD><B>{lines}</B></TD>")
+    elif name:
+        cells.append(f"<TD><I>{_html(name)}</I></TD>")
     cells.append(f"<TD>data {format_number(node.data, digits)}</TD>")
     if show_grad:
         cells.append(f"<TD>grad {format_number(node.grad, digits)}</TD>")
@@ -403,6 +410,7 @@ def draw(
     digits: int = DEFAULT_DIGITS,
     max_nodes: int | None = DEFAULT_MAX_NODES,
     collapse: bool = False,
+    names: bool = False,
 ) -> graphviz.Digraph:
     """The computation graph of ``root`` as a Graphviz `Digraph`.
 
@@ -430,6 +438,9 @@ def draw(
         results as one n-ary node: ``w1*x1 + w2*x2 + w3*x3 + b`` shows one ``+`` with four
         inputs instead of three ``+`` nodes. The intermediate sums (and their grads) are not
         shown.
+    names : bool, default False
+        Show each unlabelled Value's name in italics (``u``, ``v``, ... and ``J`` for the
+        output), as `micrograd_lr.explain` calls them in its steps.
 
     Returns
     -------
@@ -459,6 +470,7 @@ def draw(
                 count = len(_steps(root, collapse=True))
             _check_size(root, count, max_nodes, collapse=collapse)
     steps = _steps(root, collapse=collapse)
+    named = node_names(root) if names else {}
 
     graph_attr = {"rankdir": rankdir, "ordering": "in", "nodesep": "0.25", "ranksep": "0.35"}
     if len(steps) > LARGE_GRAPH:
@@ -478,7 +490,7 @@ def draw(
         color = _ROOT_COLOR if node is root else _LEAF_COLOR if step.symbol is None else _NODE_COLOR
         dot.node(
             name,
-            _record(node, show_grad=show_grad, digits=digits, color=color),
+            _record(node, show_grad=show_grad, digits=digits, color=color, name=named.get(node)),
             shape="none",
             margin="0",
         )
@@ -512,6 +524,7 @@ def to_dot(
     digits: int = DEFAULT_DIGITS,
     max_nodes: int | None = DEFAULT_MAX_NODES,
     collapse: bool = False,
+    names: bool = False,
 ) -> str:
     """The DOT source of `draw` (same options); needs no Graphviz program.
 
@@ -525,8 +538,17 @@ def to_dot(
             digits=digits,
             max_nodes=max_nodes,
             collapse=collapse,
+            names=names,
         ).source
     )
+
+
+def node_ids(root: Value) -> dict[Value, str]:
+    """The name of each Value's node in the DOT source of ``draw(root)`` (not collapsed):
+    ``v0``, ``v1``, ... in evaluation order; the node of the operation that produced it is
+    that name followed by ``_op``. Tools that style the drawn SVG find nodes by these names
+    (each node's ``<title>``)."""
+    return {node: f"v{index}" for index, node in enumerate(graph.topological_order(root))}
 
 
 def dot_available() -> bool:
@@ -663,7 +685,7 @@ def write(
         Seconds the ``dot`` program may run (see `run_dot`); None for no limit.
     **draw_options
         Options of `draw` (``rankdir``, ``show_grad``, ``digits``, ``max_nodes``,
-        ``collapse``), only with a Value.
+        ``collapse``, ``names``), only with a Value.
 
     Returns
     -------

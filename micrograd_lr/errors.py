@@ -9,6 +9,7 @@ __all__ = [
     "GradcheckError",
     "GraphTooLargeError",
     "GraphvizNotFoundError",
+    "GraphvizTimeoutError",
     "Interrupted",
     "MicrogradLRError",
     "UsageError",
@@ -43,12 +44,26 @@ class ExpressionError(UsageError):
 
 class GraphTooLargeError(MicrogradLRError, ValueError):
     """A graph has more nodes than a drawing allows; the message gives the count and the
-    options (raise the limit, draw a smaller example, or draw the collapsed view)."""
+    options (raise the limit, draw a smaller example, or draw the collapsed view).
+
+    Raised by `micrograd_lr.render` with attributes ``count``, ``max_nodes``, ``collapsed``
+    (the collapsed view's count, or None when it would not help) and ``text`` (for the
+    text tree), so a caller can word the advice its own way."""
+
+    count: int
+    max_nodes: int
+    collapsed: int | None
+    text: bool
 
 
 class GraphvizNotFoundError(MicrogradLRError, RuntimeError):
     """The Graphviz ``dot`` program, needed to render SVG, PNG or PDF, is not installed or
     not on PATH. Writing ``.dot`` source needs no Graphviz."""
+
+
+class GraphvizTimeoutError(MicrogradLRError, RuntimeError):
+    """The Graphviz ``dot`` program took longer than allowed and was stopped; the message
+    suggests the collapsed view, a smaller example or a longer timeout."""
 
 
 class Interrupted(KeyboardInterrupt):

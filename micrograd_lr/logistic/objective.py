@@ -31,6 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..engine import Value
+from ._checks import _check_samples
 from .course import _largest_curvature, features_too_large
 from .value_graph import _GraphBuilder, _value_derivatives
 
@@ -81,29 +82,7 @@ def _check_l1_ratio(l1_ratio: Any) -> float:
 
 def _check_binary(X: ArrayLike, y: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """``X`` (m, n) as finite float64 and ``y`` (m,) of 0.0 and 1.0."""
-    X = np.asarray(X)
-    if X.ndim != 2:
-        raise ValueError(
-            f"X must be a 2-D array of shape (m, n), one row per example; got shape {X.shape}"
-        )
-    if X.size == 0:
-        raise ValueError(
-            f"X of shape {X.shape} is empty: it needs at least one example and feature"
-        )
-    if not (
-        np.issubdtype(X.dtype, np.floating)
-        or np.issubdtype(X.dtype, np.integer)
-        or X.dtype == np.bool_
-    ):
-        raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
-    X = X.astype(np.float64, copy=False)
-    bad = ~np.isfinite(X)
-    if bad.any():
-        i, j = (int(k) for k in np.unravel_index(np.argmax(bad), X.shape))
-        raise ValueError(
-            f"X[{i}, {j}] (example {i}, feature {j}) is {X[i, j].item()!r}: every entry must "
-            "be finite; remove or impute the missing values"
-        )
+    X = _check_samples(X).astype(np.float64, copy=False)
     y = np.asarray(y)
     if y.shape != (X.shape[0],):
         raise ValueError(f"y must have shape (m,) = ({X.shape[0]},) to match X, got {y.shape}")

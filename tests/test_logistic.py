@@ -345,6 +345,20 @@ def test_lipschitz_learning_rate_is_4m_over_largest_eigenvalue():
     assert lipschitz_learning_rate(Xw) == pytest.approx(expected, rel=1e-12, abs=0)
 
 
+def test_lipschitz_learning_rate_with_a_penalty_adds_lambda_over_m():
+    """J + lambda/(2m) ||w||^2 has curvature lambda/m more: the same L as BinaryObjective."""
+    from micrograd_lr.logistic import BinaryObjective
+
+    _, _, X, Y = random_problem(8, n_x=3, m=20)
+    X1 = np.vstack([X, np.ones((1, 20))])
+    L = np.linalg.eigvalsh(X1 @ X1.T)[-1] / (4 * 20) + (1 / 0.5) / 20
+    assert lipschitz_learning_rate(X, C=0.5) == pytest.approx(1 / L, rel=1e-12)
+    objective = BinaryObjective(X.T, Y.ravel(), C=0.5)
+    assert 1 / objective.lipschitz() == pytest.approx(1 / L, rel=1e-12)
+    with pytest.raises(ValueError, match="C must be a positive number"):
+        lipschitz_learning_rate(X, C=0.0)
+
+
 @pytest.mark.parametrize("scale", [1e-300, 1e-150, 1e100, 1e150])
 def test_lipschitz_learning_rate_is_scale_safe(scale):
     """X scaled by s: L grows by s**2 (the ones row for b aside), computed without forming

@@ -297,9 +297,9 @@ class BinaryObjective:
             curvature = self.u * (e / (1.0 + e) ** 2)  # u * a(1 - a), no cancellation
             H = np.empty((self.n_params, self.n_params))
             with np.errstate(over="ignore", invalid="ignore"):
-                # (X sqrt(c))^T (X sqrt(c)): NumPy computes A^T A symmetric, bit for bit.
-                Xs = self.X * np.sqrt(curvature)[:, None]
-                H[: self.n_features, : self.n_features] = Xs.T @ Xs
+                block = self.X.T @ (self.X * curvature[:, None])
+                # Symmetric bit for bit (the product's two halves round differently).
+                H[: self.n_features, : self.n_features] = 0.5 * (block + block.T)
                 if self.fit_intercept:
                     H[-1, : self.n_features] = H[: self.n_features, -1] = curvature @ self.X
                     H[-1, -1] = curvature.sum()

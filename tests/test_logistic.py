@@ -237,6 +237,27 @@ def loss_derivatives_by_graph(z, y, fused):
     return J.data, dJ.data, d2J
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    z=st.one_of(
+        st.floats(-750, 750, allow_nan=False),
+        st.floats(-1e6, 1e6, allow_nan=False),
+        st.floats(-1e-6, 1e-6, allow_nan=False),
+    ),
+    y=st.sampled_from([0.0, 1.0]),
+)
+def test_composed_loss_equals_the_closed_form_at_any_logit(z, y):
+    """Property: the composed graph's loss and slope equal the closed form's (log1p, the
+    sign-split sigmoid) to ~1e-15 relative, for any logit."""
+    loss, slope, _ = loss_derivatives_by_graph(z, y, fused=False)
+    s = -z if y == 1 else z
+    expected = s + math.log1p(math.exp(-s)) if s > 0 else math.log1p(math.exp(s))
+    assert loss == pytest.approx(expected, rel=4e-16, abs=0)
+    e = math.exp(-abs(z))
+    expected_slope = (-(e if z >= 0 else 1.0) if y == 1 else (1.0 if z >= 0 else e)) / (1 + e)
+    assert slope == pytest.approx(expected_slope, rel=2e-15, abs=0)
+
+
 @pytest.mark.parametrize("fused", [False, True], ids=["composed", "fused"])
 @pytest.mark.parametrize("y", [0.0, 1.0])
 @pytest.mark.parametrize("z", LOGITS)

@@ -47,7 +47,12 @@ class Objective(Protocol):
 
     ``theta`` is one flat float64 vector of ``n_params`` parameters. The smooth part is the
     data term plus the L2 penalty; the L1 part is handled by the solvers that can (its
-    proximal map is `prox_l1`).
+    proximal map is `prox_l1`). ``value`` is the whole objective, in the mean-loss scaling
+    described in the module docstring (so that ``tol`` means what it means in scikit-learn).
+
+    Optionally, ``lipschitz() -> float`` bounds the smooth part's curvature (the largest
+    eigenvalue of its Hessian anywhere): gradient descent then steps by ``1/L``, and FISTA and
+    L-BFGS start from that scale; without it they find a step by backtracking.
     """
 
     n_params: int

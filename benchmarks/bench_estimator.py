@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
 def run(args: argparse.Namespace, repeats: int, SkLogisticRegression: type) -> int:
     print(
         f"Python {platform.python_version()}, {platform.machine()}; median of {repeats} "
-        "interleaved repeats; scikit-learn and micrograd_lr at their defaults (C=1.0, L2)"
+        "interleaved repeats, one BLAS thread; scikit-learn and micrograd_lr at their "
+        "defaults (C=1.0, L2)"
     )
     print()
     print(

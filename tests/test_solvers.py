@@ -338,3 +338,20 @@ def test_result_is_a_dataclass_with_the_agreed_fields():
     assert isinstance(result, SolverResult)
     for name in ("theta", "fun", "n_iter", "converged", "solver", "optimality", "message"):
         assert hasattr(result, name)
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1e10, 1e100])
+@pytest.mark.parametrize("solver", ["newton", "lbfgs"])
+def test_newton_and_lbfgs_do_not_depend_on_the_features_units(solver, scale):
+    """Features in other units (X * s) have the optimum at w / s: Newton is invariant under
+    the change, and L-BFGS, started at the scale 1/L, nearly so (its tests on curvature pairs
+    are angles, not sizes)."""
+    X, y, _ = problem(20)
+    f = BinaryObjective(X, y, C=math.inf, fit_intercept=False)
+    g = BinaryObjective(X * scale, y, C=math.inf, fit_intercept=False)
+    a = minimize(f, solver=solver, tol=1e-10)
+    b = minimize(g, solver=solver, tol=1e-10 * scale, max_iter=1000)
+    assert b.converged
+    assert b.fun == pytest.approx(a.fun, rel=1e-12)
+    assert np.allclose(b.theta * scale, a.theta, rtol=1e-6)
+    assert b.n_iter <= a.n_iter + 5

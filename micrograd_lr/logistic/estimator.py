@@ -207,7 +207,7 @@ class LogisticRegression(ClassifierBase):
         self.converged_ = bool(result.converged)
         self.solver_ = result.solver
         # scikit-learn's primal, C * sum(s_i loss_i) + penalty (C = inf: the sum alone).
-        total = float(X.shape[0] if weights is None else np.sum(weights))
+        total = float(len(y_index) if weights is None else np.sum(weights))
         self.objective_ = float(result.fun) * total * (1.0 if np.isinf(self.C) else self.C)
         return self
 

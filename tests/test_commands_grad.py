@@ -153,3 +153,10 @@ def test_a_formula_starting_with_minus_gets_the_hint_to_use_dashes(capsys, optio
     # ... and the hint works.
     assert main([*options, "--", "-x**2", "x=3"]) == 0
     assert "-6.0" in capsys.readouterr().out
+
+
+def test_the_result_is_never_named_like_a_variable(capsys):
+    code, out, _ = run(["grad", "J+f+out+result", "J=1", "f=2", "out=3", "result=4"], capsys)
+    assert code == 0
+    assert out.splitlines()[0] == "result1 = J+f+out+result = 10.0"
+    assert "dresult1/dx backprop" in out

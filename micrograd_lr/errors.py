@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "ConvergenceWarning",  # noqa: F822  (resolved by the module __getattr__ below)
     "DataError",
     "DomainError",
     "ExpressionError",
@@ -54,3 +55,22 @@ class GraphvizNotFoundError(MicrogradLRError, RuntimeError):
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C, caught by a command and raised again with one line saying what was done so
     far (``"at iteration 523 of 1000, cost 0.3121"``); the CLI prints it and exits 130."""
+
+
+class _ConvergenceWarning(UserWarning):
+    """A solver stopped before meeting its tolerance (at ``max_iter``, or when no step could
+    reduce the objective further); the message says how far it got and what to try."""
+
+
+def __getattr__(name: str) -> type[UserWarning]:
+    # ConvergenceWarning is scikit-learn's class when scikit-learn is installed (so one
+    # warnings filter covers both libraries), this module's otherwise. Resolved on first use:
+    # importing scikit-learn takes about a second, which no other import should pay.
+    if name == "ConvergenceWarning":
+        try:
+            from sklearn.exceptions import ConvergenceWarning
+        except ImportError:
+            ConvergenceWarning = _ConvergenceWarning
+        globals()["ConvergenceWarning"] = ConvergenceWarning
+        return ConvergenceWarning
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

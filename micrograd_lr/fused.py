@@ -139,8 +139,10 @@ def linear(w: Sequence[Value], b: Value, x: Sequence[float] | Op) -> Value:
     return _node(data, op, tuple(edges))
 
 
-def mean(values: Sequence[Value]) -> Value:
-    """One node for ``(values[0] + ... + values[k-1]) / k``, summed left to right.
+def mean(values: Sequence[Value], weights: Sequence[float] | None = None) -> Value:
+    """One node for ``(values[0] + ... + values[k-1]) / k``, summed left to right; or, with
+    ``weights``, for the weighted sum ``weights[0] * values[0] + ...`` (give weights that sum
+    to 1 for a weighted mean).
 
     Examples
     --------
@@ -149,13 +151,24 @@ def mean(values: Sequence[Value]) -> Value:
     >>> J.backward()
     >>> J.data, a.grad, b.grad
     (2.5, 0.5, 0.5)
+    >>> mean([a, b], [0.25, 0.75]).data
+    3.25
     """
     k = len(values)
     if k == 0:
         raise ValueError("mean of no values: give at least one Value")
+    if weights is not None:
+        shares = tuple(float(v) for v in weights)
+        if len(shares) != k:
+            raise ValueError(f"mean: got {len(shares)} weights for {k} values; give one each")
+        op = Op("mean", lambda *data: _left_sum(map(operator.mul, shares, data)), shares)
+        edges: list[Any] = []
+        for v, share in zip(values, shares, strict=True):
+            edges += (v, share)
+        return _node(op.forward(*(v.data for v in values)), op, tuple(edges))
     share = 1.0 / k
     op = Op("mean", lambda *data: _left_sum(data) / k, (share,) * k)
-    edges: list[Any] = []
+    edges = []
     for v in values:
         edges += (v, share)
     return _node(_left_sum(v.data for v in values) / k, op, tuple(edges))

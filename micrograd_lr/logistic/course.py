@@ -251,24 +251,82 @@ def model(
     }
 
 
+def features_too_large(largest: float, what: str) -> ValueError:
+    """The error for features whose squares leave the float64 range: nothing but rescaling
+    can help, so the message says how."""
+    return ValueError(
+        f"features too large: the largest |x| is {largest:.3g}, so {what} leaves the float64 "
+        "range; standardize the features (standardize=True, or --standardize on the command "
+        "line) or rescale them"
+    )
+
+
+_BLOCK = 4096
+"""Columns (or rows) converted to float64 at a time: bounded extra memory for a large X."""
+
+
+def _largest_curvature(
+    X: NDArray[Any], u: NDArray[Any] | None, *, intercept: bool = True
+) -> tuple[float, float]:
+    """``(s, lam)`` with ``s**2 * lam = lambda_max(X1 diag(u) X1^T)``, without overflow.
+
+    ``X`` has shape (n, m) (the course's layout; pass ``X.T`` for rows of examples), ``u``
+    the example weights (None: ``1/m`` each) and ``X1`` is ``X`` with a row of ones when
+    ``intercept``. ``s``, a power of two no smaller than 1 and no smaller than ``max |X|``,
+    scales ``X`` before anything is squared, so the Gram matrix is formed from entries of at
+    most 1 in float64 (whatever ``X``'s dtype), a block of examples or features at a time;
+    the ones row is scaled by the same ``s`` (it only matters when ``s`` is small).
+    """
+    n, m = X.shape
+    largest = float(np.max(np.abs(X)))
+    s = 1.0 if largest <= 1.0 else math.ldexp(1.0, math.frexp(largest)[1])
+    root_u = np.sqrt(np.full(m, 1.0 / m) if u is None else np.asarray(u, dtype=np.float64))
+    rows = n + int(intercept)
+
+    def scaled(j0: int, j1: int) -> NDArray[np.float64]:
+        """Columns j0:j1 of ``X1 diag(sqrt(u)) / s`` in float64."""
+        block = np.empty((rows, j1 - j0))
+        block[:n] = X[:, j0:j1]
+        block[:n] /= s
+        if intercept:
+            block[n] = 1.0 / s
+        block *= root_u[j0:j1]
+        return block
+
+    if rows <= m:  # the (rows, rows) Gram matrix, summed over blocks of examples
+        gram = np.zeros((rows, rows))
+        for j0 in range(0, m, _BLOCK):
+            block = scaled(j0, min(m, j0 + _BLOCK))
+            gram += block @ block.T
+    else:  # fewer examples than features: the (m, m) Gram matrix has the same eigenvalue
+        B = scaled(0, m)
+        gram = B.T @ B
+    return s, float(np.linalg.eigvalsh(gram)[-1])
+
+
 def lipschitz_learning_rate(X: ArrayLike) -> float:
     """``1 / L``, the largest learning rate for which gradient descent is guaranteed to
     decrease the cost of logistic regression on ``X`` (shape (n_x, m)).
 
     ``L = lambda_max(X1 X1^T) / (4 m)`` bounds the curvature of the cost, where ``X1`` is
     ``X`` with a row of ones appended (for ``b``) and 1/4 is the largest slope of the sigmoid.
-    The eigenvalue is taken from the smaller of the two Gram matrices, without copying ``X``.
+    The eigenvalue is taken from the smaller of the two Gram matrices, formed in float64 from
+    ``X`` scaled by its largest entry (no overflow, whatever the dtype; a block at a time,
+    so no full copy of ``X``).
+
+    Raises
+    ------
+    ValueError
+        "features too large" when ``1/L`` is below the smallest normal float64 (features
+        beyond about 1e154, whose squares overflow): standardize them.
     """
     X = _check_X(X)
     _check_finite(X)
-    n_x, m = X.shape
-    if n_x < m:
-        sums = X.sum(axis=1)
-        gram = np.empty((n_x + 1, n_x + 1), dtype=np.float64)
-        gram[:n_x, :n_x] = X @ X.T
-        gram[:n_x, n_x] = gram[n_x, :n_x] = sums
-        gram[n_x, n_x] = m
-    else:
-        gram = (X.T @ X + 1.0).astype(np.float64, copy=False)
-    largest = float(np.linalg.eigvalsh(gram)[-1])
-    return 4.0 * m / largest
+    s, largest = _largest_curvature(X, None)
+    # 1/L = 4 / (s**2 * largest), divided in steps so that nothing overflows first.
+    rate = 4.0 / largest / s / s
+    if not rate >= np.finfo(np.float64).tiny:
+        raise features_too_large(
+            float(np.max(np.abs(X))), "the curvature bound L = lambda_max(X1 X1^T) / (4m)"
+        )
+    return rate

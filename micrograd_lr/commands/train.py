@@ -418,6 +418,15 @@ def _print_accuracy(
     return counts
 
 
+def _cross_entropy(estimator: Any, data: datasets.Dataset) -> float:
+    """The mean cross-entropy of the fitted model on ``data`` (the course's cost J)."""
+    probabilities = np.asarray(estimator.predict_proba(data.X), dtype=np.float64)
+    columns = np.searchsorted(np.asarray(estimator.classes_), data.y.astype(np.intp))
+    chosen = probabilities[np.arange(data.m), columns]
+    # A probability that rounds to 0 counts as the smallest positive float, not log(0).
+    return float(-np.mean(np.log(np.maximum(chosen, np.finfo(np.float64).tiny))))
+
+
 def _estimator(**options: Any) -> Any:
     """`LogisticRegression` with ``options``, refusing clearly when this build's estimator
     does not take them (the regularized, multi-class one)."""
@@ -484,8 +493,7 @@ def _run_estimator(
         f"iterations{', converged' if converged else ''}"
     )
     costs = getattr(estimator, "costs_", None)
-    if costs:
-        print(f"final cost: {costs[-1]:.10g}")
+    print(f"training cross-entropy: {_cross_entropy(estimator, train_set):.10g} (no penalty term)")
     counts = _print_accuracy(
         train_set, test_set, lambda Z: np.asarray(estimator.predict(Z), dtype=np.float64)
     )

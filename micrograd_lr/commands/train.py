@@ -46,13 +46,16 @@ _DETAILS = """\
 with --tol > 0), and the most iterations (max_iter) of any other solver, which stops once \
 the gradient is within --tol (default 1e-6 for them). --learning-rate is gradient \
 descent's step; the other solvers choose their own steps.
+
 Two classes with --solver gd and no penalty (the defaults) train the course's model by \
 gradient descent (--engine, --composed and --check apply); any other solver, --C or \
 --l1-ratio, or more than two classes (softmax regression) go through the \
 LogisticRegression estimator. For more than two classes, per-class accuracy and a \
-confusion matrix are printed (and drawn beside the cost curve with --plot).
+confusion matrix are printed (and drawn with --plot).
+
 Ctrl-C stops training: one line says the iteration reached and the cost, --plot is still \
 written for what was done, and the exit status is 130.
+
 Numbers use one grammar (as NAME=NUMBER in grad): ASCII digits, optional sign, point and \
 exponent (-1.5e-3); no 1_000, no full-width digits; the same for CSV cells."""
 
@@ -64,7 +67,7 @@ def register(subparsers: Any) -> None:
         help="train logistic regression and report cost and accuracy",
         description=(
             "Train logistic regression (softmax regression for more than two classes) and "
-            "print the final cost and the train and test accuracy.\n" + _DETAILS
+            "print the final cost and the train and test accuracy.\n\n" + _DETAILS
         ),
         epilog=exit_status_epilog(
             example="micrograd-lr train --dataset digits --solver lbfgs --C 1"

@@ -13,15 +13,15 @@ import io
 import math
 import os
 import stat
-import sys
 import warnings
-from typing import IO, Any
+from typing import IO
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .errors import DataError
 from .expr import parse_number
+from .progress import progress_bar
 
 __all__ = ["BLOCK_BYTES", "find_label", "number_or_none", "read_csv"]
 
@@ -164,27 +164,6 @@ class _Reader:
         return table.reshape(-1, self.width)
 
 
-def _progress_bar(total: int, progress: bool | None, path: str) -> Any:
-    """A tqdm bar in bytes on stderr, shown after half a second (only long loads), or None:
-    ``progress=None`` shows it when tqdm is installed and stderr is a terminal."""
-    if progress is False:
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        if progress:
-            raise ModuleNotFoundError(
-                "progress=True needs tqdm: pip install 'micrograd_lr[progress]'"
-            ) from None
-        return None
-    if progress is None and not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
-        return None
-    name = os.path.basename(path)
-    return tqdm(
-        total=total, desc=f"reading {name}", unit="B", unit_scale=True, delay=0.5, file=sys.stderr
-    )
-
-
 def _first_row(handle: IO[bytes], path: str) -> tuple[list[str], int, str, int]:
     """``(cells, line number, delimiter, bytes read)`` of the first line that is not blank."""
     line_number, consumed = 0, 0
@@ -242,7 +221,14 @@ def read_csv(
         # "label", is not the label of another row).
         first = np.array([[number_or_none(c) or 0.0 for c in cells[:-1]] + [0.0]], dtype=np.float64)
         blocks: list[NDArray[np.float64]] = []
-        bar = _progress_bar(size, progress, path)
+        bar = progress_bar(
+            size,
+            progress,
+            desc=f"reading {os.path.basename(path)}",
+            unit="B",
+            unit_scale=True,
+            delay=0.5,  # only a read that takes a while shows a bar
+        )
         rest = b""
         try:
             if bar is not None:

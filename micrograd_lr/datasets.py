@@ -201,13 +201,17 @@ def breast_cancer() -> Dataset:
     """scikit-learn's Wisconsin breast-cancer set: 569 examples, 30 features, classes
     ``("malignant", "benign")`` (label 1 for benign). Needs the ``data`` extra
     (scikit-learn); the features are left unscaled."""
-    bunch = _sklearn_datasets().load_breast_cancer()
+    return _from_bunch("breast-cancer", _sklearn_datasets().load_breast_cancer())
+
+
+def _from_bunch(name: str, bunch: Any) -> Dataset:
+    """A scikit-learn data set, its targets (0 to K - 1) naming ``target_names``."""
     return Dataset(
-        "breast-cancer",
+        name,
         np.asarray(bunch.data, dtype=np.float64),
         np.asarray(bunch.target, dtype=np.float64),
-        tuple(str(name) for name in bunch.feature_names),
-        tuple(str(name) for name in bunch.target_names),
+        tuple(str(feature) for feature in bunch.feature_names),
+        tuple(str(target) for target in bunch.target_names),
     )
 
 
@@ -222,14 +226,7 @@ def iris() -> Dataset:
     >>> data.X.shape, data.k  # doctest: +SKIP
     ((150, 4), 3)
     """
-    bunch = _sklearn_datasets().load_iris()
-    return Dataset(
-        "iris",
-        np.asarray(bunch.data, dtype=np.float64),
-        np.asarray(bunch.target, dtype=np.float64),
-        tuple(str(name) for name in bunch.feature_names),
-        tuple(str(name) for name in bunch.target_names),
-    )
+    return _from_bunch("iris", _sklearn_datasets().load_iris())
 
 
 def digits(*, digit: int | None = None) -> Dataset:

@@ -21,6 +21,7 @@ import re
 import sys
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -306,21 +307,29 @@ def run(args: argparse.Namespace) -> int:
         f"{data.n} features{', standardized' if args.standardize else ''}"
         + (f", {data.k} classes" if data.k > 2 else "")
     )
-    if course:
-        return _run_course(args, train_set, test_set, described, iterations, rate, tol)
-    return _run_estimator(args, train_set, test_set, described, iterations, rate, tol, C, l1_ratio)
+    plan = _Plan(args, train_set, test_set, described, iterations, rate, tol, C, l1_ratio)
+    return _run_course(plan) if course else _run_estimator(plan)
 
 
-def _run_course(
-    args: argparse.Namespace,
-    train_set: datasets.Dataset,
-    test_set: datasets.Dataset,
-    described: str,
-    iterations: int,
-    rate: Any,
-    tol: float,
-) -> int:
+@dataclass(frozen=True)
+class _Plan:
+    """What `run` parsed and loaded, for the path that trains."""
+
+    args: argparse.Namespace
+    train_set: datasets.Dataset
+    test_set: datasets.Dataset
+    described: str
+    iterations: int
+    rate: Any
+    tol: float
+    C: float
+    l1_ratio: float
+
+
+def _run_course(plan: _Plan) -> int:
     """Two classes by the course's gradient descent (`micrograd_lr.logistic.train`)."""
+    args, train_set, test_set = plan.args, plan.train_set, plan.test_set
+    iterations, rate = plan.iterations, plan.rate
     X, Y = train_set.columns()
     fused = not args.composed
     # A learning rate far above 1/L can overflow the weights; the check below says so in
@@ -333,7 +342,7 @@ def _run_course(
             fused=fused,
             num_iterations=iterations,
             learning_rate=rate,
-            tol=tol,
+            tol=plan.tol,
             progress=False if args.no_progress else None,
         )
     if result.interrupted:
@@ -351,7 +360,7 @@ def _run_course(
     graph = "" if args.engine == "numpy" else (", fused graph" if fused else ", composed graph")
     how = " (auto: 1/L)" if rate == "auto" else ""
     stop = ", converged" if result.converged else ""
-    print(described)
+    print(plan.described)
     print(
         f"engine: {args.engine}{graph}; learning rate {result.learning_rate:.6g}{how}; "
         f"{result.iterations} iterations{stop}"
@@ -445,24 +454,16 @@ def _estimator(**options: Any) -> Any:
     return LogisticRegression(**options)
 
 
-def _run_estimator(
-    args: argparse.Namespace,
-    train_set: datasets.Dataset,
-    test_set: datasets.Dataset,
-    described: str,
-    iterations: int,
-    rate: Any,
-    tol: float,
-    C: float,
-    l1_ratio: float,
-) -> int:
+def _run_estimator(plan: _Plan) -> int:
     """Any solver, a penalty, or K > 2 classes: the `LogisticRegression` estimator."""
+    args, train_set, test_set = plan.args, plan.train_set, plan.test_set
+    iterations, rate, C, l1_ratio = plan.iterations, plan.rate, plan.C, plan.l1_ratio
     options: dict[str, Any] = {
         "C": C,
         "l1_ratio": l1_ratio,
         "solver": args.solver,
         "max_iter": iterations,
-        "tol": tol,
+        "tol": plan.tol,
         "engine": args.engine,
     }
     if rate != "auto":
@@ -490,7 +491,7 @@ def _run_estimator(
     converged = getattr(estimator, "converged_", None)
     model = "softmax regression" if train_set.k > 2 else "logistic regression"
     penalty = "no penalty" if math.isinf(C) else f"C={C:g}, l1_ratio={l1_ratio:g}"
-    print(described)
+    print(plan.described)
     print(
         f"model: {model}, {penalty}; solver {args.solver}, engine {args.engine}; {n_iter} "
         f"iterations{', converged' if converged else ''}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from numbers import Real
@@ -13,6 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..engine import Value
+from ..progress import progress_bar
 from ._checks import (
     _check_b,
     _check_data,
@@ -160,24 +160,6 @@ def _value_gradient(X: NDArray[Any], Y: NDArray[Any], *, fused: bool) -> Gradien
     return gradient
 
 
-def _progress_bar(total: int, progress: bool | None, engine: str) -> Any:
-    """A tqdm bar on stderr, or None: ``progress=None`` shows it only when tqdm is installed
-    and stderr is a terminal; True asks for it anyway."""
-    if progress is False:
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        if progress:
-            raise ModuleNotFoundError(
-                "progress=True needs tqdm: pip install 'micrograd_lr[progress]'"
-            ) from None
-        return None
-    if progress is None and not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
-        return None
-    return tqdm(total=total, desc=f"training ({engine})", unit="it", file=sys.stderr)
-
-
 def train(
     X: ArrayLike,
     Y: ArrayLike,
@@ -256,7 +238,7 @@ def train(
             return _propagate(w, b, X, Y)
 
     converged = interrupted = False
-    bar = _progress_bar(num_iterations, progress, engine)
+    bar = progress_bar(num_iterations, progress, desc=f"training ({engine})", unit="it")
     iteration = 0
     # The last point whose cost is known; what an interrupted run returns.
     known: tuple[int, NDArray[Any], float, float] | None = None

@@ -45,8 +45,8 @@ _INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 _DETAILS = """\
 --iterations is the number of gradient-descent steps with --solver gd (it stops early only \
 with --tol > 0), and the most iterations (max_iter) of any other solver, which stops once \
-the gradient is within --tol (default 1e-6 for them). --learning-rate is gradient \
-descent's step; the other solvers choose their own steps.
+the gradient is within --tol (default 1e-6 for them, and for gd through the estimator). \
+--learning-rate is gradient descent's step; the other solvers choose their own steps.
 
 Two classes with --solver gd and no penalty (the defaults) train the course's model by \
 gradient descent (--engine, --composed and --check apply); any other solver, --C or \
@@ -139,8 +139,8 @@ def register(subparsers: Any) -> None:
         "--tol",
         default=None,
         metavar="T",
-        help="stop once every gradient component is within T of 0 (default: 0, never, with "
-        "gd; 1e-6 with the other solvers)",
+        help="stop once every gradient component is within T of 0 (default: 0, never, on "
+        "the course's path; 1e-6 through the estimator)",
     )
     parser.add_argument(
         "--standardize",
@@ -274,8 +274,7 @@ def run(args: argparse.Namespace) -> int:
                 f"--learning-rate is gradient descent's step; --solver {args.solver} chooses "
                 "its own steps: leave --learning-rate out, or use --solver gd"
             )
-    default_tol = "0" if args.solver == "gd" else "1e-6"
-    tol = _parse(default_tol if args.tol is None else args.tol, float, "--tol", minimum=0)
+    tol = None if args.tol is None else _parse(args.tol, float, "--tol", minimum=0)
     test_fraction = _parse(args.test_fraction, float, "--test-fraction", minimum=0)
     if test_fraction >= 1:
         raise UsageError(f"--test-fraction must be below 1, got {args.test_fraction!r}")
@@ -307,6 +306,8 @@ def run(args: argparse.Namespace) -> int:
         f"{data.n} features{', standardized' if args.standardize else ''}"
         + (f", {data.k} classes" if data.k > 2 else "")
     )
+    if tol is None:  # the course's gradient descent runs every step; solvers stop at 1e-6
+        tol = 0.0 if course else 1e-6
     plan = _Plan(args, train_set, test_set, described, iterations, rate, tol, C, l1_ratio)
     return _run_course(plan) if course else _run_estimator(plan)
 

@@ -10,6 +10,7 @@ __all__ = [
     "GradcheckError",
     "GraphTooLargeError",
     "GraphvizNotFoundError",
+    "GraphvizTimeoutError",
     "Interrupted",
     "MicrogradLRError",
     "UsageError",
@@ -50,6 +51,11 @@ class GraphTooLargeError(MicrogradLRError, ValueError):
 class GraphvizNotFoundError(MicrogradLRError, RuntimeError):
     """The Graphviz ``dot`` program, needed to render SVG, PNG or PDF, is not installed or
     not on PATH. Writing ``.dot`` source needs no Graphviz."""
+
+
+class GraphvizTimeoutError(MicrogradLRError, RuntimeError):
+    """The Graphviz ``dot`` program took longer than allowed and was stopped; the message
+    suggests the collapsed view, a smaller example or a longer timeout."""
 
 
 class Interrupted(KeyboardInterrupt):

@@ -16,6 +16,9 @@ import html
 import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -26,18 +29,24 @@ import graphviz
 from . import graph
 from .atomic import write_atomic
 from .engine import Value
-from .errors import GraphTooLargeError, GraphvizNotFoundError
+from .errors import GraphTooLargeError, GraphvizNotFoundError, GraphvizTimeoutError
 
 __all__ = [
+    "BOUNDED_LAYOUT",
     "DEFAULT_DIGITS",
     "DEFAULT_MAX_NODES",
     "DEFAULT_PNG_DPI",
+    "DEFAULT_TIMEOUT",
+    "DOT_STACK_BYTES",
     "FILE_FORMATS",
+    "LARGE_GRAPH",
     "RANKDIRS",
     "WORD_JOINER",
     "dot_available",
+    "dot_failure_reason",
     "draw",
     "format_number",
+    "run_dot",
     "to_dot",
     "to_text",
     "write",
@@ -47,7 +56,24 @@ DEFAULT_DIGITS = 4
 """Significant digits shown for data and grad."""
 
 DEFAULT_MAX_NODES = 500
-"""Largest number of Values drawn before `draw` refuses (Graphviz slows down a lot beyond)."""
+"""Largest number of Values drawn before `draw` refuses (Graphviz slows down a lot beyond;
+see the render-time table in docs/drawing.md, made by ``benchmarks/bench_render.py``)."""
+
+DEFAULT_TIMEOUT = 30.0
+"""Seconds `write` lets the Graphviz ``dot`` program run before giving up."""
+
+LARGE_GRAPH = 80
+"""Above this many Values, `draw` bounds the work of dot's layout (see `BOUNDED_LAYOUT`)."""
+
+BOUNDED_LAYOUT = {"nslimit": "0.05", "nslimit1": "1", "mclimit": "0.1", "searchsize": "30"}
+"""Graph attributes that cap dot's iterations on a large graph: ``nslimit`` and ``nslimit1``
+bound the network-simplex passes that place nodes and rank them, ``mclimit`` the passes
+that reduce edge crossings, ``searchsize`` each pass's search. A graph where one Value feeds
+many steps (fan-out) otherwise took minutes; bounded, its layout is a little less tidy."""
+
+DOT_STACK_BYTES = 1 << 30
+"""Stack size given to the ``dot`` process (POSIX): dot recurses along long chains and
+overflowed the usual 8 MiB on a 301-node product chain. Only the pages used are allocated."""
 
 FILE_FORMATS: dict[str, str] = {
     ".svg": "svg",
@@ -257,7 +283,9 @@ def _steps(root: Value, *, collapse: bool) -> list[_Step]:
     return steps
 
 
-def _check_size(root: Value, count: int, max_nodes: int | None, *, collapse: bool) -> None:
+def _check_size(
+    root: Value, count: int, max_nodes: int | None, *, collapse: bool, text: bool = False
+) -> None:
     if max_nodes is None or count <= max_nodes:
         return
     advice = [f"raise the limit (max_nodes={count} or more)", "draw a smaller example"]
@@ -270,9 +298,13 @@ def _check_size(root: Value, count: int, max_nodes: int | None, *, collapse: boo
             )
     if len(advice) == 2:
         advice[-1] = "or " + advice[-1]
+    why = (
+        "a text tree this long is hard to read"
+        if text
+        else ("Graphviz would take very long to lay it out")
+    )
     raise GraphTooLargeError(
-        f"the graph has {count} nodes, more than max_nodes={max_nodes}: Graphviz would take "
-        f"very long to lay it out; {', '.join(advice)}"
+        f"the graph has {count} nodes, more than max_nodes={max_nodes}: {why}; {', '.join(advice)}"
     )
 
 
@@ -361,10 +393,13 @@ def draw(
             _check_size(root, count, max_nodes, collapse=collapse)
     steps = _steps(root, collapse=collapse)
 
+    graph_attr = {"rankdir": rankdir, "ordering": "in", "nodesep": "0.25", "ranksep": "0.35"}
+    if len(steps) > LARGE_GRAPH:
+        graph_attr.update(BOUNDED_LAYOUT)
     dot = graphviz.Digraph(
         name="computation_graph",
         format=format,
-        graph_attr={"rankdir": rankdir, "ordering": "in", "nodesep": "0.25", "ranksep": "0.35"},
+        graph_attr=graph_attr,
         node_attr={"fontname": "Helvetica", "fontsize": "12"},
         edge_attr={"arrowsize": "0.7", "color": "#555555"},
     )
@@ -432,6 +467,98 @@ def dot_available() -> bool:
     return shutil.which("dot") is not None
 
 
+def _bigger_stack() -> None:  # pragma: no cover - runs in the child, between fork and exec
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_STACK)
+    wanted = DOT_STACK_BYTES if hard == resource.RLIM_INFINITY else min(DOT_STACK_BYTES, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_STACK, (wanted, hard))
+
+
+def run_dot(
+    source: str,
+    format: str,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    what: str = "the graph",
+) -> bytes:
+    """Run the Graphviz ``dot`` program on DOT ``source``; its output in ``format``.
+
+    The call is bounded: ``dot`` runs with a larger stack (`DOT_STACK_BYTES`) and is killed
+    after ``timeout`` seconds. Ctrl-C kills it too.
+
+    Parameters
+    ----------
+    source : str
+        DOT text, such as ``draw(root).source``.
+    format : str
+        A Graphviz output format: ``"svg"``, ``"png"``, ``"pdf"``, ...
+    timeout : float or None, default 30
+        Seconds before giving up; None waits for ever.
+    what : str, default "the graph"
+        What is drawn, for the messages (``"j.svg (301 nodes)"``).
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    GraphvizNotFoundError
+        ``dot`` is not on PATH.
+    GraphvizTimeoutError
+        ``dot`` ran longer than ``timeout``; the message suggests the collapsed view.
+    graphviz.CalledProcessError
+        ``dot`` failed or crashed (its ``returncode`` is negative for a signal); the
+        message has dot's first line of stderr or the signal's name.
+    """
+    if timeout is not None and (isinstance(timeout, bool) or not timeout > 0):
+        raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+    program = shutil.which("dot")
+    if program is None:
+        raise GraphvizNotFoundError(
+            f"cannot render {what}: the Graphviz program 'dot' was not found on PATH; "
+            f"{INSTALL_HINT}"
+        )
+    command = [program, f"-T{format}"]
+    try:
+        completed = subprocess.run(
+            command,
+            input=source.encode("utf-8"),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+            preexec_fn=_bigger_stack if sys.platform != "win32" else None,
+        )
+    except subprocess.TimeoutExpired:
+        raise GraphvizTimeoutError(
+            f"Graphviz took more than {timeout:g} s to lay out {what} and was stopped; draw "
+            "the collapsed view (--collapse, or collapse=True), a smaller example, or allow "
+            "more time (--timeout, or timeout=)"
+        ) from None
+    if completed.returncode != 0:
+        raise graphviz.CalledProcessError(
+            completed.returncode, command, output=completed.stdout, stderr=completed.stderr
+        )
+    return completed.stdout
+
+
+def dot_failure_reason(error: subprocess.CalledProcessError) -> str:
+    """One line saying why ``dot`` failed: its first line of stderr, or the signal that
+    killed it (a crash, as a stack overflow on a huge graph was) with what to try."""
+    if error.returncode < 0:
+        try:
+            name = signal.Signals(-error.returncode).name
+        except ValueError:
+            name = f"signal {-error.returncode}"
+        return f"dot crashed ({name}); draw the collapsed view (--collapse) or a smaller example"
+    stderr = error.stderr or b""
+    text = stderr.decode(errors="replace") if isinstance(stderr, bytes) else str(stderr)
+    detail = text.strip().splitlines()
+    return detail[0] if detail else f"dot exited with status {error.returncode}"
+
+
 def _format_of(path: Path) -> str:
     fmt = FILE_FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -448,6 +575,7 @@ def write(
     path: str | os.PathLike[str],
     *,
     dpi: int = DEFAULT_PNG_DPI,
+    timeout: float | None = DEFAULT_TIMEOUT,
     **draw_options: Any,
 ) -> Path:
     """Draw a graph into a file whose format comes from its extension, atomically.
@@ -464,6 +592,8 @@ def write(
         The file to write; its folder must exist.
     dpi : int, default 150
         Resolution of PNG output (sharp enough for slides); other formats ignore it.
+    timeout : float or None, default 30
+        Seconds the ``dot`` program may run (see `run_dot`); None for no limit.
     **draw_options
         Options of `draw` (``rankdir``, ``show_grad``, ``digits``, ``max_nodes``,
         ``collapse``), only with a Value.
@@ -477,6 +607,10 @@ def write(
     ------
     GraphvizNotFoundError
         For an image format when the ``dot`` program is missing.
+    GraphvizTimeoutError
+        ``dot`` ran longer than ``timeout``.
+    graphviz.CalledProcessError
+        ``dot`` failed or crashed.
     """
     target = Path(path)
     fmt = _format_of(target)
@@ -498,13 +632,8 @@ def write(
             raise ValueError(f"dpi must be an int from 10 to 1200, got {dpi!r}")
         digraph = digraph.copy()  # leave the caller's Digraph as it was
         digraph.graph_attr["dpi"] = str(dpi)
-    try:
-        content = digraph.pipe(format=fmt)
-    except graphviz.ExecutableNotFound as error:
-        raise GraphvizNotFoundError(
-            f"cannot render {target.name}: the Graphviz program 'dot' was not found on PATH; "
-            f"{INSTALL_HINT}"
-        ) from error
+    nodes = sum(1 for line in digraph.body if "_op [" not in line and " [label=" in line)
+    content = run_dot(digraph.source, fmt, timeout=timeout, what=f"{target.name} ({nodes} nodes)")
     return write_atomic(target, content)
 
 
@@ -556,7 +685,7 @@ def to_text(
     """
     _check_options(root, "LR", digits, max_nodes)
     steps = _steps(root, collapse=collapse)
-    _check_size(root, len(steps), max_nodes, collapse=collapse)
+    _check_size(root, len(steps), max_nodes, collapse=collapse, text=True)
     by_node = {step.node: step for step in steps}
     uses = Counter(
         operand for step in steps for operand in step.operands if isinstance(operand, Value)

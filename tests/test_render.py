@@ -3,21 +3,29 @@ tree, escaping of hostile labels, the node limit and a missing `dot`."""
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 
 import graphviz
 import pytest
+from cli_cases import fake_dot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd_lr import Value, draw, to_text
-from micrograd_lr.errors import GraphTooLargeError, GraphvizNotFoundError
+from micrograd_lr.errors import GraphTooLargeError, GraphvizNotFoundError, GraphvizTimeoutError
+from micrograd_lr.expr import build
 from micrograd_lr.render import (
+    BOUNDED_LAYOUT,
+    DOT_STACK_BYTES,
+    LARGE_GRAPH,
     WORD_JOINER,
     _label_lines,
     dot_available,
+    dot_failure_reason,
     format_number,
     to_dot,
     write,
@@ -384,14 +392,14 @@ def test_missing_folder_is_refused(tmp_path):
 def test_failed_render_leaves_old_file_and_no_temporary(tmp_path, monkeypatch):
     target = tmp_path / "j.svg"
     target.write_text("old")
+    (tmp_path / "bin").mkdir()
 
-    def broken_pipe(self, **kwargs):
-        raise graphviz.CalledProcessError(1, ["dot"], stderr=b"boom")
-
-    monkeypatch.setattr(graphviz.Digraph, "pipe", broken_pipe)
-    with pytest.raises(graphviz.CalledProcessError):
+    fake_dot(tmp_path / "bin", "echo boom >&2; exit 1")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    with pytest.raises(graphviz.CalledProcessError) as caught:
         write(j_graph(), target)
-    assert [p.name for p in tmp_path.iterdir()] == ["j.svg"]
+    assert dot_failure_reason(caught.value) == "boom"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "j.svg"]
     assert target.read_text() == "old"
 
 
@@ -572,3 +580,91 @@ def test_first_operand_is_drawn_above_the_second(first, second):
     ).stdout
     height = {t.text: float(t.get("y")) for t in ET.fromstring(svg).iter(f"{SVG}text")}
     assert height[first] < height[second]  # SVG y grows downwards
+
+
+# Regressions (issue 10 #7): dot must never hang or crash the caller.
+@pytest.fixture
+def dot_bin(tmp_path, monkeypatch):
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    monkeypatch.setenv("PATH", str(folder))
+    return folder
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a shell script as dot")
+def test_a_dot_that_hangs_is_stopped_after_the_timeout(tmp_path, dot_bin):
+    fake_dot(dot_bin, "exec sleep 60")
+    started = time.monotonic()
+    with pytest.raises(GraphvizTimeoutError) as caught:
+        write(j_graph(), tmp_path / "j.svg", timeout=0.5)
+    assert time.monotonic() - started < 10
+    message = str(caught.value)
+    assert "more than 0.5 s to lay out j.svg (" in message and "--collapse" in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals")
+def test_a_dot_that_crashes_is_named_with_its_signal(tmp_path, dot_bin):
+    fake_dot(dot_bin, "kill -SEGV $$")
+    with pytest.raises(graphviz.CalledProcessError) as caught:
+        write(j_graph(), tmp_path / "j.svg")
+    assert caught.value.returncode == -signal.SIGSEGV
+    assert dot_failure_reason(caught.value).startswith("dot crashed (SIGSEGV); draw the collapsed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="ulimit")
+def test_dot_runs_with_a_larger_stack(tmp_path, dot_bin):
+    fake_dot(dot_bin, "cat > /dev/null; ulimit -s")
+    limit = write(j_graph(), tmp_path / "j.svg").read_text().strip()
+    assert limit == "unlimited" or int(limit) * 1024 >= min(DOT_STACK_BYTES, hard_stack_limit())
+
+
+def hard_stack_limit():
+    import resource
+
+    hard = resource.getrlimit(resource.RLIMIT_STACK)[1]
+    return DOT_STACK_BYTES if hard == resource.RLIM_INFINITY else hard
+
+
+@pytest.mark.parametrize("timeout", [0, -1, True, float("nan")])
+def test_a_bad_timeout_is_refused(tmp_path, timeout):
+    with pytest.raises(ValueError, match="timeout must be a positive number"):
+        write(j_graph(), tmp_path / "j.svg", timeout=timeout)
+
+
+def test_large_graphs_bound_dots_work_and_small_ones_do_not():
+    small = draw(chain(LARGE_GRAPH - 1), max_nodes=None).source
+    large = draw(chain(LARGE_GRAPH + 5), max_nodes=None).source
+    for name, value in BOUNDED_LAYOUT.items():
+        assert f"{name}={value}" in large and f"{name}=" not in small
+
+
+def fan_out(n):
+    """tanh(...tanh(tanh(a*b)*b)...*b): b feeds every step, the layout dot found hardest."""
+    a, b = Value(0.5, "a"), Value(0.9, "b")
+    s = a
+    for _ in range(n):
+        s = (s * b).tanh()
+    s.backward()
+    return s
+
+
+@pytest.mark.graphviz
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: fan_out(80),  # did not finish in 400 s
+        lambda: build("x" + "*x" * 300, ["x=1.001"])[0],  # 301 nodes: stack overflow
+    ],
+)
+def test_graphs_that_hung_or_crashed_dot_now_render(tmp_path, make):
+    target = write(make(), tmp_path / "g.svg", max_nodes=None)
+    assert target.read_bytes().lstrip().startswith(b"<?xml")
+
+
+def test_the_text_tree_limit_does_not_blame_graphviz():
+    with pytest.raises(GraphTooLargeError) as caught:
+        to_text(chain(50), max_nodes=10)
+    assert "Graphviz" not in str(caught.value) and "text tree" in str(caught.value)

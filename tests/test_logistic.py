@@ -207,18 +207,52 @@ def test_extreme_logits_are_finite_and_exact(path, z):
     assert grads["db"] == pytest.approx(((p - 1) + p) / 2, abs=1e-17)
 
 
-@pytest.mark.parametrize("path", ["numpy", "fused"])
-@pytest.mark.parametrize(("z", "y"), [(40.0, 1.0), (-40.0, 0.0), (700.0, 1.0)])
+@pytest.mark.parametrize("path", ["numpy", "composed", "fused"])
+@pytest.mark.parametrize(("z", "y"), [(40.0, 1.0), (-40.0, 0.0), (700.0, 1.0), (36.0, 1.0)])
 def test_confidently_right_loss_keeps_its_tiny_tail(path, z, y):
-    """softplus(-|z|) = log1p(e^-|z|) ~ e^-|z|: log(1 + e) would round it to 0 (the composed
-    graph's documented 1e-16 absolute error; the closed form and fused node use log1p)."""
+    """softplus(-|z|) = log1p(e^-|z|) ~ e^-|z|: log(1 + e) would round it to 0 at |z| = 40
+    and be 4% off at 36; the closed form and the fused node use log1p, the composed graph
+    Kahan's log1p from primitives."""
     X, Y, w = np.array([[1.0]]), np.array([[y]]), np.array([[z]])
     if path == "numpy":
         _, cost = propagate(w, 0.0, X, Y)
     else:
-        _, cost = value_propagate(w, 0.0, X, Y, fused=True)
-    assert cost == pytest.approx(math.exp(-abs(z)), rel=1e-15, abs=0)
+        _, cost = value_propagate(w, 0.0, X, Y, fused=path == "fused")
+    assert cost == pytest.approx(math.log1p(math.exp(-abs(z))), rel=1e-15, abs=0)
     assert cost > 0
+
+
+LOGITS = [0.0, 1.0, -1.0, 1e-9, -1e-9, 0.3, 2.5, -7.0, 36.0, -36.0, 37.5, 40.0, -40.0]
+LOGITS += [700.0, -700.0, 745.0, 1e4, -1e4]
+
+
+def loss_derivatives_by_graph(z, y, fused):
+    """The one-example cost and its first two derivatives by the logit, by the Value engine."""
+    from micrograd_lr.autodiff import grad
+
+    w, b = Value(z, "w"), Value(0.0, "b")
+    J = cost_graph([w], b, [[1.0]], [[y]], fused=fused)
+    (dJ,) = grad(J, [w], create_graph=True)
+    (d2J,) = grad(dJ, [w])
+    return J.data, dJ.data, d2J
+
+
+@pytest.mark.parametrize("fused", [False, True], ids=["composed", "fused"])
+@pytest.mark.parametrize("y", [0.0, 1.0])
+@pytest.mark.parametrize("z", LOGITS)
+def test_graph_loss_and_its_derivatives_equal_the_closed_form_everywhere(z, y, fused):
+    """The composed graph computes what the closed form does, to ~1e-15 relative, at every
+    logit: loss, slope sigmoid(z) - y and curvature sigmoid(z) sigmoid(-z)."""
+    loss, slope, curvature = loss_derivatives_by_graph(z, y, fused)
+    s = -z if y == 1 else z  # the loss is softplus(s), computed independently here
+    expected = s + math.log1p(math.exp(-s)) if s > 0 else math.log1p(math.exp(s))
+    assert loss == pytest.approx(expected, rel=2e-16, abs=0)
+    e = math.exp(-abs(z))
+    sigmoid = 1 / (1 + e) if z >= 0 else e / (1 + e)
+    minus = e / (1 + e) if z >= 0 else 1 / (1 + e)  # sigmoid(-z), with no cancellation
+    expected_slope = -minus if y == 1 else sigmoid
+    assert slope == pytest.approx(expected_slope, rel=1e-15, abs=0)
+    assert curvature == pytest.approx(sigmoid * minus, rel=1e-14, abs=0)
 
 
 def test_predict_at_probability_one_half_is_zero():
@@ -309,6 +343,46 @@ def test_lipschitz_learning_rate_is_4m_over_largest_eigenvalue():
     X1w = np.vstack([Xw, np.ones((1, 5))])
     expected = 4 * 5 / np.linalg.eigvalsh(X1w @ X1w.T)[-1]
     assert lipschitz_learning_rate(Xw) == pytest.approx(expected, rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-150, 1e100, 1e150])
+def test_lipschitz_learning_rate_is_scale_safe(scale):
+    """X scaled by s: L grows by s**2 (the ones row for b aside), computed without forming
+    squares that overflow or underflow first."""
+    _, _, X, _ = random_problem(8, n_x=3, m=20)
+    rate = lipschitz_learning_rate(X * scale)
+    if scale < 1:  # small features: the ones row dominates, as it should
+        X1 = np.vstack([X * scale, np.ones((1, 20))])
+        assert rate == pytest.approx(4 * 20 / np.linalg.eigvalsh(X1 @ X1.T)[-1], rel=1e-12)
+    else:  # large ones: the ones row is negligible, L = s**2 lambda_max(X X^T) / (4m)
+        expected = 4 * 20 / np.linalg.eigvalsh(X @ X.T)[-1]
+        assert rate * scale * scale == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e308])
+def test_lipschitz_learning_rate_on_features_too_large_says_to_standardize(scale):
+    _, _, X, _ = random_problem(8, n_x=3, m=20)
+    X = np.clip(X, -1.7, 1.7)
+    with pytest.raises(ValueError, match=r"features too large: the largest \|x\| is .*standardize"):
+        lipschitz_learning_rate(X * scale)
+
+
+def test_lipschitz_learning_rate_in_float32_is_formed_in_float64():
+    """float32 X * 1e19: the float32 Gram matrix (entries near 1e40) would overflow."""
+    _, _, X, _ = random_problem(9, n_x=4, m=50)
+    big = (X * 1e19).astype(np.float32)
+    expected = lipschitz_learning_rate(big.astype(np.float64))
+    assert np.isfinite(expected)
+    assert lipschitz_learning_rate(big) == pytest.approx(expected, rel=1e-12)
+
+
+def test_lipschitz_learning_rate_in_blocks_equals_one_gram(monkeypatch):
+    from micrograd_lr.logistic import course
+
+    _, _, X, _ = random_problem(10, n_x=5, m=300)
+    whole = lipschitz_learning_rate(X)
+    monkeypatch.setattr(course, "_BLOCK", 7)
+    assert lipschitz_learning_rate(X) == pytest.approx(whole, rel=1e-13)
 
 
 def test_train_decreases_the_cost_monotonically_with_the_auto_rate():

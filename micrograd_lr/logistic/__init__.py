@@ -19,9 +19,10 @@ Bad input raises an error that names it: a shape other than the ones above, a la
 than 0 or 1 (by example), NaN or infinity in ``X`` (by position), a non-finite ``w`` or ``b``.
 
 The package holds one concern per module: `course` (the course's API, vectorized),
-`value_graph` (the same cost as a graph of Values), `training` (gradient descent with either
-engine) and `estimator` (a scikit-learn style `LogisticRegression`). Everything public is
-importable from here.
+`value_graph` (the same cost as a graph of Values), `objective` (the regularized objective,
+stated once), `solvers` (Newton, L-BFGS, gradient descent, FISTA), `training` (gradient
+descent with either engine) and `estimator` (a scikit-learn style `LogisticRegression`).
+Everything public is importable from here.
 """
 
 from __future__ import annotations
@@ -35,17 +36,24 @@ from .course import (
     propagate,
 )
 from .estimator import LogisticRegression
+from .objective import BinaryObjective, Objective
+from .solvers import SOLVERS, SolverResult, minimize
 from .training import ENGINES, Engine, TrainingResult, train
 from .value_graph import cost_graph, value_propagate
 
 __all__ = [
     "ENGINES",
+    "SOLVERS",
+    "BinaryObjective",
     "Engine",
     "LogisticRegression",
+    "Objective",
+    "SolverResult",
     "TrainingResult",
     "cost_graph",
     "initialize_with_zeros",
     "lipschitz_learning_rate",
+    "minimize",
     "model",
     "optimize",
     "predict",

@@ -272,14 +272,16 @@ def _largest_curvature(
 
     ``X`` has shape (n, m) (the course's layout; pass ``X.T`` for rows of examples), ``u``
     the example weights (None: ``1/m`` each) and ``X1`` is ``X`` with a row of ones when
-    ``intercept``. ``s``, a power of two no smaller than 1 and no smaller than ``max |X|``,
-    scales ``X`` before anything is squared, so the Gram matrix is formed from entries of at
-    most 1 in float64 (whatever ``X``'s dtype), a block of examples or features at a time;
+    ``intercept``. ``s``, a power of two at least 1 and within a factor 2 of ``max |X|``,
+    scales ``X`` before anything is squared, so the Gram matrix is formed from entries below
+    2 in float64 (whatever ``X``'s dtype), a block of examples or features at a time;
     the ones row is scaled by the same ``s`` (it only matters when ``s`` is small).
     """
     n, m = X.shape
     largest = float(np.max(np.abs(X)))
-    s = 1.0 if largest <= 1.0 else math.ldexp(1.0, math.frexp(largest)[1])
+    # The power of two just below the largest entry (so that it is representable even at
+    # 1.7e308): scaled entries are below 2 and their squares below 4.
+    s = 1.0 if largest <= 1.0 else math.ldexp(1.0, math.frexp(largest)[1] - 1)
     root_u = np.sqrt(np.full(m, 1.0 / m) if u is None else np.asarray(u, dtype=np.float64))
     rows = n + int(intercept)
 

@@ -172,8 +172,11 @@ class BinaryObjective:
         ``beta`` for each weight and 0 for the intercept; None when there is no L1 term.
     alpha : float
         The L2 coefficient in this scaling.
+    weight_sum : float
+        ``S``, the sum of the sample weights (``m`` without them).
     scale : float
-        ``C * S``: ``primal(theta) = scale * value(theta)`` is scikit-learn's objective.
+        ``C * S``: ``primal(theta) = scale * value(theta)`` is scikit-learn's objective
+        (``inf`` for ``C = inf``, where `primal` is ``S * value``, the summed loss).
 
     Examples
     --------
@@ -204,8 +207,8 @@ class BinaryObjective:
         m, n = self.X.shape
         self.C = _check_C(C)
         self.l1_ratio = _check_l1_ratio(l1_ratio)
-        total, self.u = _check_sample_weight(sample_weight, m)
-        self.scale = self.C * total
+        self.weight_sum, self.u = _check_sample_weight(sample_weight, m)
+        self.scale = self.C * self.weight_sum
         self.alpha = 0.0 if math.isinf(self.C) else (1.0 - self.l1_ratio) / self.scale
         beta = 0.0 if math.isinf(self.C) else self.l1_ratio / self.scale
         self.fit_intercept = bool(fit_intercept)
@@ -239,7 +242,13 @@ class BinaryObjective:
         with np.errstate(over="ignore", invalid="ignore"):
             z = self.X @ w + b
         if not np.isfinite(z).all():
-            raise features_too_large(float(np.max(np.abs(self.X))), "the logits X w + b")
+            raise ValueError(
+                f"the logits X w + b overflow float64 (largest |x| = "
+                f"{float(np.max(np.abs(self.X))):.3g}, largest |w| = "
+                f"{float(np.max(np.abs(w))):.3g}): the weights are far too large (a learning "
+                "rate too large?) or the features are (standardize them: standardize=True, or "
+                "--standardize on the command line)"
+            )
         e = np.exp(-np.abs(z))
         q = e / (1.0 + e)  # sigmoid(-|z|), in (0, 1/2]
         # sigmoid(z) - y without cancelling: 1 - y - q above 0, q - y below (y is 0 or 1).
@@ -294,8 +303,7 @@ class BinaryObjective:
     def primal(self, theta: NDArray[np.float64]) -> float:
         """scikit-learn's objective ``C sum s_i loss_i + penalty`` (``scale * value``; for
         ``C = inf`` the weighted sum of losses alone)."""
-        v = self.value(theta)
-        return v * (self.scale / self.C if math.isinf(self.C) else self.scale)
+        return self.value(theta) * (self.weight_sum if math.isinf(self.C) else self.scale)
 
     def smooth_hessian(self, theta: NDArray[np.float64]) -> NDArray[np.float64]:
         """The Hessian of the smooth part, shape (n_params, n_params)."""
@@ -310,10 +318,11 @@ class BinaryObjective:
             curvature = self.u * (e / (1.0 + e) ** 2)  # u * a(1 - a), no cancellation
             H = np.empty((self.n_params, self.n_params))
             with np.errstate(over="ignore", invalid="ignore"):
-                Xc = self.X * curvature[:, None]
-                H[: self.n_features, : self.n_features] = self.X.T @ Xc
+                # (X sqrt(c))^T (X sqrt(c)): NumPy computes A^T A symmetric, bit for bit.
+                Xs = self.X * np.sqrt(curvature)[:, None]
+                H[: self.n_features, : self.n_features] = Xs.T @ Xs
                 if self.fit_intercept:
-                    H[-1, : self.n_features] = H[: self.n_features, -1] = Xc.sum(axis=0)
+                    H[-1, : self.n_features] = H[: self.n_features, -1] = curvature @ self.X
                     H[-1, -1] = curvature.sum()
         if not np.isfinite(H).all():
             raise features_too_large(float(np.max(np.abs(self.X))), "the Hessian (x_j x_k a(1-a))")

@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .. import errors
+from .course import features_too_large
 from .objective import Objective
 
 __all__ = ["NEWTON_MAX_PARAMS", "SOLVERS", "SolverResult", "minimize", "optimality"]
@@ -265,6 +266,8 @@ def _lbfgs(
 ) -> _Outcome:
     fg = objective.smooth_value_and_gradient
     f, g = fg(theta)
+    L = _known_lipschitz(objective)
+    first_step = 1.0 / L if L is not None else min(1.0, 1.0 / float(np.max(np.abs(g))))
     pairs: deque[tuple[Vector, Vector, float]] = deque(maxlen=memory)
     for k in range(max_iter + 1):
         measure = optimality(objective, theta, g)
@@ -277,20 +280,24 @@ def _lbfgs(
             if not direction @ g < 0:  # lost positive definiteness to rounding: restart
                 pairs.clear()
         if not pairs:
-            # First step (or a restart): along -g, at most a unit move in the largest entry.
-            direction, step = -g, min(1.0, 1.0 / float(np.max(np.abs(g))))
+            # First step (or a restart): along -g, by 1/L when the objective knows its
+            # curvature bound (the right scale whatever the features' units), else at most a
+            # unit move in the largest entry.
+            direction, step = -g, first_step
         found = _wolfe_search(fg, theta, f, g, direction, step)
         if found is None:
             if pairs:  # try once more from the plain gradient before giving up
                 pairs.clear()
-                found = _wolfe_search(fg, theta, f, g, -g, min(1.0, 1.0 / measure))
+                found = _wolfe_search(fg, theta, f, g, -g, first_step)
             if found is None:
                 return theta, f, g, k, False, _no_decrease(measure)
         a, f_new, g_new = found
         s = a * direction
         y = g_new - g
         sy = float(s @ y)
-        if sy > _EPS * float(y @ y):  # keep the curvature pair only when it is positive
+        # Keep the curvature pair only when it is positive beyond rounding (a test on the
+        # angle between s and y, so that it does not depend on the features' units).
+        if sy > _EPS * math.sqrt(float(s @ s) * float(y @ y)):
             pairs.append((s, y, 1.0 / sy))
         theta, f, g = theta + s, f_new, g_new
         if callback is not None and callback(k + 1, theta, f):
@@ -301,19 +308,15 @@ def _lbfgs(
 # ----------------------------------------------------------------------------------------------
 # Gradient descent (proximal with an L1 term) and FISTA
 # ----------------------------------------------------------------------------------------------
-def _initial_lipschitz(objective: Objective, theta: Vector, g: Vector) -> float | None:
+def _known_lipschitz(objective: Objective) -> float | None:
     """The objective's own curvature bound when it has one (``lipschitz()``)."""
     lipschitz = getattr(objective, "lipschitz", None)
     if lipschitz is None:
         return None
     L = float(lipschitz())
     if math.isinf(L) or math.isnan(L):
-        largest = float(np.max(np.abs(getattr(objective, "X", np.zeros(1)))))
-        raise ValueError(
-            f"features too large: the largest |x| is {largest:.3g}, so the curvature bound "
-            "L (about x**2 / 4) leaves the float64 range; standardize the features "
-            "(standardize=True, or --standardize on the command line) or rescale them"
-        )
+        largest = float(np.max(np.abs(getattr(objective, "X", np.full(1, np.inf)))))
+        raise features_too_large(largest, "the curvature bound L (about x**2 / 4)")
     return L if L > 0 else None
 
 
@@ -328,7 +331,7 @@ def _gd(
     fg = objective.smooth_value_and_gradient
     f, g = fg(theta)
     if learning_rate is None:
-        L = _initial_lipschitz(objective, theta, g)
+        L = _known_lipschitz(objective)
         learning_rate = 1.0 / L if L is not None else None
     fixed = learning_rate is not None
     rate = 1.0 if learning_rate is None else float(learning_rate)
@@ -378,7 +381,7 @@ def _fista(
     if learning_rate is not None:
         L = 1.0 / learning_rate
     else:
-        bound = _initial_lipschitz(objective, theta, g_x)
+        bound = _known_lipschitz(objective)
         L = bound if bound is not None else 1.0
     x, y, f_y, g_y, t = theta, theta, f_x, g_x, 1.0
     for k in range(max_iter + 1):

@@ -4,8 +4,8 @@ The public API::
 
     from micrograd_lr import Value, draw
 
-plus derivatives as functions (`grad`, `hessian`) and the finite-difference checker
-(`gradcheck`).
+plus derivatives as functions (`grad`, `hessian`), the finite-difference checker
+(`gradcheck`) and the scikit-learn compatible `LogisticRegression` (binary and softmax).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DomainError",
     "GradcheckError",
+    "LogisticRegression",
     "MicrogradLRError",
     "Value",
     "__version__",
@@ -30,3 +31,14 @@ __all__ = [
     "hessian",
     "to_text",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # micrograd_lr.LogisticRegression, imported on first use: the estimator imports
+    # scikit-learn when it is installed (about a second), which `import micrograd_lr` should
+    # not pay.
+    if name == "LogisticRegression":
+        from .logistic.estimator import LogisticRegression
+
+        return LogisticRegression
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

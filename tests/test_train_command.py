@@ -298,19 +298,6 @@ def test_sigint_in_a_real_process_exits_130_with_one_line(tmp_path):
 
 
 # --- many classes ----------------------------------------------------------------------------
-def _estimator_takes_C():
-    import inspect
-
-    from micrograd_lr.logistic import LogisticRegression
-
-    return "C" in inspect.signature(LogisticRegression).parameters
-
-
-needs_estimator = pytest.mark.skipif(
-    not _estimator_takes_C(), reason="the regularized softmax estimator is not in this build"
-)
-
-
 def test_confusion_matrix_counts_true_against_predicted():
     from micrograd_lr.commands.train import confusion_matrix, format_confusion
 
@@ -321,15 +308,6 @@ def test_confusion_matrix_counts_true_against_predicted():
     assert text.splitlines()[-1] == "  c   1  0  2"
 
 
-@pytest.mark.skipif(_estimator_takes_C(), reason="the regularized estimator is in this build")
-def test_many_classes_without_the_estimator_is_one_line(capsys, tmp_path):
-    path = tmp_path / "three.csv"
-    path.write_text("1,2,a\n3,4,b\n5,6,c\n7,8,a\n")
-    code, out, err = run(capsys, "--dataset", str(path))
-    assert code == 2 and out == "" and "need the regularized softmax estimator" in err
-
-
-@needs_estimator
 def test_iris_prints_per_class_accuracy_and_a_confusion_matrix(capsys, tmp_path):
     pytest.importorskip("sklearn")
     path = tmp_path / "iris.png"
@@ -348,7 +326,6 @@ def test_iris_prints_per_class_accuracy_and_a_confusion_matrix(capsys, tmp_path)
         assert path.read_bytes().startswith(b"\x89PNG")
 
 
-@needs_estimator
 def test_csv_with_k_text_labels_matches_the_estimator(capsys, tmp_path):
     from micrograd_lr.logistic import LogisticRegression
 
@@ -374,3 +351,54 @@ def _has_mpl():
     except ImportError:
         return False
     return True
+
+
+def test_binary_estimator_path_matches_the_estimator_and_draws_a_confusion_matrix(capsys, tmp_path):
+    from micrograd_lr.logistic.estimator import LogisticRegression
+
+    argv = ["--C", "0.5", "--solver", "lbfgs", "--test-fraction", "0.25"]
+    path = tmp_path / "matrix.png"
+    code, out, err = run(capsys, *argv, *(["--plot", str(path)] if _has_mpl() else []))
+    assert code == 0 and err == ""
+    assert "model: logistic regression, C=0.5, l1_ratio=0; solver lbfgs, engine numpy" in out
+    assert "confusion matrix (" not in out  # the table is for more than two classes
+    train_set, test_set = datasets.synthetic().split(0.25, seed=0)
+    fitted = LogisticRegression(C=0.5, solver="lbfgs", tol=1e-6, max_iter=1000)
+    fitted.fit(train_set.X, train_set.y.astype(int))
+    for name, data in (("train", train_set), ("test", test_set)):
+        accuracy = 100 * fitted.score(data.X, data.y.astype(int))
+        assert number(rf"{name} accuracy: (\S+)%", out) == pytest.approx(accuracy, abs=0.01)
+    proba = fitted.predict_proba(train_set.X)[np.arange(train_set.m), train_set.y.astype(int)]
+    cross_entropy = number(r"training cross-entropy: (\S+)", out)
+    assert cross_entropy == pytest.approx(-np.mean(np.log(proba)), rel=1e-9)
+    if _has_mpl():
+        assert path.read_bytes().startswith(b"\x89PNG") and "written to" in out
+
+
+def test_a_solver_stopped_at_the_most_iterations_warns_in_one_line(capsys):
+    code, out, err = run(capsys, "--solver", "gd", "--C", "1", "--iterations", "3")
+    assert code == 0 and "3 iterations" in out and ", converged" not in out
+    assert err.startswith("warning: ") and err.count("\n") == 1
+
+
+def test_elastic_net_and_the_value_engine_through_the_estimator(capsys):
+    code, out, _ = run(capsys, "--C", "0.5", "--l1-ratio", "0.5", "--solver", "fista")
+    assert code == 0 and "C=0.5, l1_ratio=0.5; solver fista" in out and "converged" in out
+    code, value_out, _ = run(capsys, "--C", "0.5", "--solver", "newton", "--engine", "value")
+    assert code == 0 and "engine value" in value_out
+    _, numpy_out, _ = run(capsys, "--C", "0.5", "--solver", "newton")
+    pattern = r"training cross-entropy: (\S+)"
+    assert number(pattern, value_out) == pytest.approx(number(pattern, numpy_out), rel=1e-9)
+
+
+def test_ctrl_c_while_fitting_the_estimator(capsys, monkeypatch):
+    from micrograd_lr.logistic import estimator
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(estimator.LogisticRegression, "fit", interrupted)
+    code, out, err = run(capsys, "--solver", "newton")
+    assert code == 130 and out == ""
+    assert err == "micrograd-lr train: interrupted: while fitting with --solver newton " \
+                  "(nothing written)\n"  # fmt: skip

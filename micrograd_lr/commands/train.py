@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import inspect
 import math
 import re
 import sys
@@ -52,7 +51,8 @@ Two classes with --solver gd and no penalty (the defaults) train the course's mo
 gradient descent (--engine, --composed and --check apply); any other solver, --C or \
 --l1-ratio, or more than two classes (softmax regression) go through the \
 LogisticRegression estimator. For more than two classes, per-class accuracy and a \
-confusion matrix are printed (and drawn with --plot).
+confusion matrix are printed. --plot draws the cost curve on the course's path, the \
+confusion matrix through the estimator.
 
 Ctrl-C stops training: one line says the iteration reached and the cost, --plot is still \
 written for what was done, and the exit status is 130.
@@ -163,7 +163,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--plot",
         metavar="PATH.png",
-        help="write the cost curve (and, for more than two classes, the confusion matrix) "
+        help="the course's path: write the cost curve; the estimator's: the confusion matrix "
         "(matplotlib)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -413,7 +413,7 @@ def _plot_costs(
 
 def _print_accuracy(
     train_set: datasets.Dataset, test_set: datasets.Dataset, predict_classes: Any
-) -> NDArray[Any] | None:
+) -> NDArray[Any]:
     """Print train and test accuracy (and, for K > 2, per-class accuracy and the confusion
     matrix of the test set, or of the training set without one); return that matrix."""
     train_predicted = predict_classes(train_set.X)
@@ -424,10 +424,9 @@ def _print_accuracy(
         print(f"test accuracy: {100 * float(np.mean(predicted == test_set.y)):.2f}%")
     else:
         print("test accuracy: n/a (no test examples)")
-    if shown.k <= 2:
-        return None
     counts = confusion_matrix(shown.y, predicted, shown.k)
-    print(format_confusion(counts, shown.classes, where))
+    if shown.k > 2:
+        print(format_confusion(counts, shown.classes, where))
     return counts
 
 
@@ -438,21 +437,6 @@ def _cross_entropy(estimator: Any, data: datasets.Dataset) -> float:
     chosen = probabilities[np.arange(data.m), columns]
     # A probability that rounds to 0 counts as the smallest positive float, not log(0).
     return float(-np.mean(np.log(np.maximum(chosen, np.finfo(np.float64).tiny))))
-
-
-def _estimator(**options: Any) -> Any:
-    """`LogisticRegression` with ``options``, refusing clearly when this build's estimator
-    does not take them (the regularized, multi-class one)."""
-    from ..logistic import LogisticRegression
-
-    accepted = inspect.signature(LogisticRegression).parameters
-    missing = [name for name in options if name not in accepted]
-    if missing:
-        raise UsageError(
-            "--solver, --C, --l1-ratio and more than two classes need the regularized "
-            f"softmax estimator, which this build lacks (no {', '.join(missing)})"
-        )
-    return LogisticRegression(**options)
 
 
 def _run_estimator(plan: _Plan) -> int:
@@ -469,7 +453,11 @@ def _run_estimator(plan: _Plan) -> int:
     }
     if rate != "auto":
         options["learning_rate"] = rate
-    estimator = _estimator(**options)
+    # Imported here: the estimator brings scikit-learn's base classes when installed (about
+    # a second), which the course's path need not pay.
+    from ..logistic.estimator import LogisticRegression
+
+    estimator = LogisticRegression(**options)
     labels = train_set.y.astype(np.intp)
     # A ConvergenceWarning becomes one line on stderr, not Python's two-line warning.
     with warnings.catch_warnings(record=True) as caught:
@@ -497,27 +485,21 @@ def _run_estimator(plan: _Plan) -> int:
         f"model: {model}, {penalty}; solver {args.solver}, engine {args.engine}; {n_iter} "
         f"iterations{', converged' if converged else ''}"
     )
-    costs = getattr(estimator, "costs_", None)
     print(f"training cross-entropy: {_cross_entropy(estimator, train_set):.10g} (no penalty term)")
     counts = _print_accuracy(
         train_set, test_set, lambda Z: np.asarray(estimator.predict(Z), dtype=np.float64)
     )
     if args.plot:
-        cost_iterations = getattr(estimator, "cost_iterations_", None)
-        if counts is not None:
-            where = "test" if test_set.m else "training"
-            plots.save_confusion_matrix(
-                counts,
-                train_set.classes,
-                args.plot,
-                title=f"{train_set.name.removesuffix(' (train)')}: {where} set",
-                costs=costs or None,
-                iterations=cost_iterations,
-            )
-            print(f"confusion matrix written to {args.plot}")
-        elif costs:
-            _plot_costs(args, list(costs), cost_iterations, train_set.name)
-            print(f"cost curve written to {args.plot}")
-        else:
-            print(f"nothing to plot: solver {args.solver} keeps no cost history", file=sys.stderr)
+        # The estimator keeps no cost history to draw: the picture is the confusion matrix
+        # (with a cost curve beside it, should the estimator ever keep one).
+        where = "test" if test_set.m else "training"
+        plots.save_confusion_matrix(
+            counts,
+            train_set.classes,
+            args.plot,
+            title=f"{train_set.name.removesuffix(' (train)')}: {where} set",
+            costs=getattr(estimator, "costs_", None) or None,
+            iterations=getattr(estimator, "cost_iterations_", None),
+        )
+        print(f"confusion matrix written to {args.plot}")
     return 0

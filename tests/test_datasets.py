@@ -6,6 +6,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from micrograd_lr import datasets
 from micrograd_lr.datasets import Dataset, from_csv, load, standardize, synthetic
@@ -348,3 +350,44 @@ def test_csv_progress_bar_is_optional(tmp_path, capsys):
     pytest.importorskip("tqdm")
     assert from_csv(write(tmp_path, "1,2,0\n3,4,1\n"), progress=True).m == 2
     assert capsys.readouterr().out == ""
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=2, max_size=2),
+            st.sampled_from(["a", "b", "c", "0", "1.5"]),
+        ),
+        min_size=2,
+        max_size=40,
+    ),
+    st.integers(1, 300),
+    st.sampled_from([",", ";"]),
+    st.booleans(),
+)
+def test_csv_round_trip(tmp_path, monkeypatch, rows, block, separator, blank_lines):
+    """Any finite floats written by repr come back bit for bit, whatever the block size, the
+    separator and blank lines; the labels become the sorted classes."""
+    from micrograd_lr import csvfile
+
+    labels = [label for _, label in rows]
+    if len(set(labels)) < 2:
+        labels[0] = "a" if labels[1] != "a" else "b"
+    monkeypatch.setattr(csvfile, "BLOCK_BYTES", block)
+    lines = [separator.join([*map(repr, x), t]) for (x, _), t in zip(rows, labels, strict=True)]
+    text = "u" + separator + "v" + separator + "label\n"
+    text += ("\n\n" if blank_lines else "\n").join(lines) + "\n"
+    path = tmp_path / "round.csv"
+    path.write_text(text)
+    data = from_csv(path)
+    np.testing.assert_array_equal(data.X, [x for x, _ in rows])
+    assert data.feature_names == ("u", "v")
+    numeric = all(t in ("0", "1.5") for t in labels)
+    expected = sorted({float(t) for t in labels}) if numeric else sorted(set(labels))
+    assert [float(c) if numeric else c for c in data.classes] == expected
+    assert [data.classes[int(k)] for k in data.y] == [
+        (int(float(t)) if float(t).is_integer() else float(t)) if numeric else t for t in labels
+    ]

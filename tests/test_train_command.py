@@ -100,6 +100,7 @@ def test_plot_writes_an_image(capsys, tmp_path):
         (["--solver", "newton", "--learning-rate", "0.1"], "--solver newton chooses its own"),
         (["--solver", "newton", "--check"], "--check compares the gradients of the course's"),
         (["--C", "1", "--composed"], "--composed chooses the Value graph"),
+        (["--header"], "--header and --no-header are for CSV files, not the data set 'synth"),
         (["--dataset", "missing.csv"], "cannot read missing.csv"),
         (["--plot", "cost.txt"], "cannot write a plot to 'cost.txt': the suffix must be"),
         (["--plot", "/no/such/folder/cost.png"], "no folder"),

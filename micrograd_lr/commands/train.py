@@ -281,6 +281,10 @@ def run(args: argparse.Namespace) -> int:
     seed = _parse(args.seed, int, "--seed", minimum=0)
     _check_plot(args.plot)
 
+    if args.header is not None and args.dataset in datasets.NAMES:
+        raise UsageError(
+            f"--header and --no-header are for CSV files, not the data set {args.dataset!r}"
+        )
     try:
         data = datasets.load(
             args.dataset, header=args.header, progress=False if args.no_progress else None

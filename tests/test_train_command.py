@@ -228,6 +228,17 @@ def test_huge_features_are_one_line_or_standardized(capsys, tmp_path, scale):
     assert np.isfinite(number(r"final cost: (\S+)", out))
 
 
+@pytest.mark.parametrize("options", [["--solver", "newton", "--C", "1"], ["--solver", "lbfgs"]])
+def test_huge_features_are_refused_on_every_path(capsys, tmp_path, options):
+    """Softmax Newton used to stop after 0 iterations with a warning and report accuracies."""
+    path = tmp_path / "huge3.csv"
+    rows = [(1, 2, "a"), (-1, 1.5, "b"), (1.5, -1, "c"), (0.5, 0.2, "a"), (-0.7, 1, "b")]
+    path.write_text("".join(f"{a}e200,{b}e200,{c}\n" for a, b, c in rows * 2))
+    code, out, err = run(capsys, "--dataset", str(path), *options)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "features too large: the largest |x| is 2e+200" in err and "--standardize" in err
+
+
 # --- Ctrl-C and long runs (issue 10 #8) ------------------------------------------------------
 def test_ctrl_c_reports_the_iteration_and_still_plots(capsys, tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")

@@ -316,8 +316,8 @@ def test_confusion_matrix_counts_true_against_predicted():
     counts = confusion_matrix(np.array([0, 0, 1, 2, 2, 2.0]), np.array([0, 1, 1, 2, 0, 2]), 3)
     assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
     text = format_confusion(counts, ("a", "bb", "c"), "test")
-    assert "  a   50.00%  (1 of 2)" in text and "  c   66.67%  (2 of 3)" in text
-    assert text.splitlines()[-1] == "  c   1  0  2"
+    assert "  a    50.00%  (1 of 2)" in text and "  c    66.67%  (2 of 3)" in text
+    assert text.splitlines()[-2:] == ["  bb   0   1   0", "  c    1   0   2"]
 
 
 def test_iris_prints_per_class_accuracy_and_a_confusion_matrix(capsys, tmp_path):

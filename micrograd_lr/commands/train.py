@@ -234,12 +234,12 @@ def format_confusion(counts: NDArray[Any], classes: tuple[Any, ...], where: str)
     for name, row, right in zip(names, counts, np.diag(counts), strict=True):
         total = int(row.sum())
         share = f"{100 * right / total:6.2f}%" if total else "    n/a"
-        lines.append(f"  {name:<{name_width}} {share}  ({right} of {total})")
+        lines.append(f"  {name:<{name_width}}  {share}  ({right} of {total})")
     lines.append(f"confusion matrix ({where} set; rows: true class, columns: predicted):")
     width = max(max(len(n) for n in names), len(str(int(counts.max(initial=0)))))
-    lines.append("  " + " " * name_width + "".join(f" {n:>{width}}" for n in names))
+    lines.append("  " + " " * name_width + "".join(f"  {n:>{width}}" for n in names))
     for name, row in zip(names, counts, strict=True):
-        cells = "".join(f" {int(c):>{width}}" for c in row)
+        cells = "".join(f"  {int(c):>{width}}" for c in row)
         lines.append(f"  {name:<{name_width}}{cells}")
     return "\n".join(lines)
 

@@ -33,10 +33,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from micrograd_lr import Value  # noqa: E402
-from micrograd_lr.errors import GraphvizTimeoutError  # noqa: E402
-from micrograd_lr.graph import size  # noqa: E402
-from micrograd_lr.render import write  # noqa: E402
+from micrograd_lr import Value
+from micrograd_lr.errors import GraphvizTimeoutError
+from micrograd_lr.graph import size
+from micrograd_lr.render import write
 
 __all__ = ["SHAPES", "main"]
 

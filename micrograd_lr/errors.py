@@ -45,7 +45,16 @@ class ExpressionError(UsageError):
 
 class GraphTooLargeError(MicrogradLRError, ValueError):
     """A graph has more nodes than a drawing allows; the message gives the count and the
-    options (raise the limit, draw a smaller example, or draw the collapsed view)."""
+    options (raise the limit, draw a smaller example, or draw the collapsed view).
+
+    Raised by `micrograd_lr.render` with attributes ``count``, ``max_nodes``, ``collapsed``
+    (the collapsed view's count, or None when it would not help) and ``text`` (for the
+    text tree), so a caller can word the advice its own way."""
+
+    count: int
+    max_nodes: int
+    collapsed: int | None
+    text: bool
 
 
 class GraphvizNotFoundError(MicrogradLRError, RuntimeError):

@@ -27,9 +27,10 @@ from typing import Any, NamedTuple
 import graphviz
 
 from . import graph
-from .atomic import write_atomic
+from .atomic import resolve_target, write_atomic
 from .engine import Value
 from .errors import GraphTooLargeError, GraphvizNotFoundError, GraphvizTimeoutError
+from .names import node_names
 
 __all__ = [
     "BOUNDED_LAYOUT",
@@ -42,20 +43,23 @@ __all__ = [
     "LARGE_GRAPH",
     "RANKDIRS",
     "WORD_JOINER",
+    "BoundedDigraph",
     "dot_available",
     "dot_failure_reason",
     "draw",
     "format_number",
+    "node_ids",
     "run_dot",
     "to_dot",
     "to_text",
+    "too_many_nodes_message",
     "write",
 ]
 
 DEFAULT_DIGITS = 4
 """Significant digits shown for data and grad."""
 
-DEFAULT_MAX_NODES = 500
+DEFAULT_MAX_NODES = 300
 """Largest number of Values drawn before `draw` refuses (Graphviz slows down a lot beyond;
 see the render-time table in docs/drawing.md, made by ``benchmarks/bench_render.py``)."""
 
@@ -194,12 +198,17 @@ def _html(text: str) -> str:
     return _GRAPHVIZ_ESCAPE.sub(lambda _: "\\" + WORD_JOINER, escaped)
 
 
-def _record(node: Value, *, show_grad: bool, digits: int, color: str) -> str:
-    """The HTML-like label of a Value: [label |] data | grad, all text escaped."""
+def _record(
+    node: Value, *, show_grad: bool, digits: int, color: str, name: str | None = None
+) -> str:
+    """The HTML-like label of a Value: [label |] data | grad, all text escaped. ``name``
+    (from `micrograd_lr.names`) is shown in italics where the node has no label."""
     cells = []
     if node.label:
         lines = "<BR/>".join(_html(line) for line in _label_lines(node.label))
         cells.append(f"<TD><B>{lines}</B></TD>")
+    elif name:
+        cells.append(f"<TD><I>{_html(name)}</I></TD>")
     cells.append(f"<TD>data {format_number(node.data, digits)}</TD>")
     if show_grad:
         cells.append(f"<TD>grad {format_number(node.grad, digits)}</TD>")
@@ -288,23 +297,46 @@ def _check_size(
 ) -> None:
     if max_nodes is None or count <= max_nodes:
         return
-    advice = [f"raise the limit (max_nodes={count} or more)", "draw a smaller example"]
-    if not collapse:
-        collapsed = len(_steps(root, collapse=True))
-        if collapsed < count:
-            advice.append(
-                f"or draw the collapsed view (collapse=True: {collapsed} nodes, "
-                "chains of + and * drawn as one node each)"
-            )
-    if len(advice) == 2:
+    collapsed = None if collapse else len(_steps(root, collapse=True))
+    if collapsed is not None and collapsed >= count:
+        collapsed = None
+    error = GraphTooLargeError(
+        too_many_nodes_message(count, max_nodes, collapsed, text=text, options=_API_OPTIONS)
+    )
+    error.count, error.max_nodes, error.collapsed, error.text = count, max_nodes, collapsed, text
+    raise error
+
+
+_API_OPTIONS = ("max_nodes={}", "collapse=True")
+
+
+def too_many_nodes_message(
+    count: int,
+    max_nodes: int,
+    collapsed: int | None,
+    *,
+    text: bool = False,
+    options: tuple[str, str] = _API_OPTIONS,
+) -> str:
+    """The message of `GraphTooLargeError`, with the options named as the caller spells
+    them (``("--max-nodes {}", "--collapse")`` on the command line)."""
+    limit, collapse = options
+    advice = [f"raise the limit ({limit.format(count)} or more)", "draw a smaller example"]
+    if collapsed is not None:
+        advice.append(
+            f"or draw the collapsed view ({collapse}: {collapsed} nodes, chains of + and * "
+            "drawn as one node each)"
+        )
+    else:
         advice[-1] = "or " + advice[-1]
     why = (
         "a text tree this long is hard to read"
         if text
-        else ("Graphviz would take very long to lay it out")
+        else "Graphviz would take very long to lay it out"
     )
-    raise GraphTooLargeError(
-        f"the graph has {count} nodes, more than max_nodes={max_nodes}: {why}; {', '.join(advice)}"
+    return (
+        f"the graph has {count} nodes, more than {limit.format(max_nodes)}: {why}; "
+        f"{', '.join(advice)}"
     )
 
 
@@ -327,6 +359,48 @@ def _check_options(root: Any, rankdir: str, digits: int, max_nodes: int | None) 
 # --------------------------------------------------------------------------------------------
 # Graphviz
 # --------------------------------------------------------------------------------------------
+class BoundedDigraph(graphviz.Digraph):
+    """A `graphviz.Digraph` whose ``pipe`` (what Jupyter's inline display calls) runs ``dot``
+    through `run_dot`: with a larger stack, killed after `DEFAULT_TIMEOUT` seconds.
+
+    Only the plain call is bounded; a ``renderer``, ``formatter`` or ``engine`` other than
+    dot falls back to the graphviz package's own call.
+
+    Attributes
+    ----------
+    timeout : float or None
+        Seconds ``dot`` may run (`DEFAULT_TIMEOUT` unless set on the instance).
+    """
+
+    timeout: float | None = DEFAULT_TIMEOUT
+
+    def pipe(
+        self,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        *,
+        engine: str | None = None,
+        encoding: str | None = None,
+    ) -> bytes | str:
+        """Render to ``format`` (default: the Digraph's own) and return the bytes, or text
+        when ``encoding`` is given; see `graphviz.Digraph.pipe`."""
+        if renderer or formatter or neato_no_op or (engine or self.engine) != "dot":
+            return super().pipe(
+                format,
+                renderer,
+                formatter,
+                neato_no_op,
+                quiet,
+                engine=engine,
+                encoding=encoding,
+            )
+        output = run_dot(self.source, format or self.format, timeout=self.timeout)
+        return output.decode(encoding) if encoding is not None else output
+
+
 def draw(
     root: Value,
     *,
@@ -336,6 +410,7 @@ def draw(
     digits: int = DEFAULT_DIGITS,
     max_nodes: int | None = DEFAULT_MAX_NODES,
     collapse: bool = False,
+    names: bool = False,
 ) -> graphviz.Digraph:
     """The computation graph of ``root`` as a Graphviz `Digraph`.
 
@@ -356,13 +431,16 @@ def draw(
         Output format of ``.render()`` and ``.pipe()``.
     digits : int, default 4
         Significant digits of the numbers shown.
-    max_nodes : int or None, default 500
+    max_nodes : int or None, default 300
         Refuse graphs with more Values than this (`GraphTooLargeError`); None for no limit.
     collapse : bool, default False
         Draw each chain of ``+`` (or ``*``) through unlabeled, singly used intermediate
         results as one n-ary node: ``w1*x1 + w2*x2 + w3*x3 + b`` shows one ``+`` with four
         inputs instead of three ``+`` nodes. The intermediate sums (and their grads) are not
         shown.
+    names : bool, default False
+        Show each unlabelled Value's name in italics (``u``, ``v``, ... and ``J`` for the
+        output), as `micrograd_lr.explain` calls them in its steps.
 
     Returns
     -------
@@ -392,11 +470,12 @@ def draw(
                 count = len(_steps(root, collapse=True))
             _check_size(root, count, max_nodes, collapse=collapse)
     steps = _steps(root, collapse=collapse)
+    named = node_names(root) if names else {}
 
     graph_attr = {"rankdir": rankdir, "ordering": "in", "nodesep": "0.25", "ranksep": "0.35"}
     if len(steps) > LARGE_GRAPH:
         graph_attr.update(BOUNDED_LAYOUT)
-    dot = graphviz.Digraph(
+    dot = BoundedDigraph(
         name="computation_graph",
         format=format,
         graph_attr=graph_attr,
@@ -411,7 +490,7 @@ def draw(
         color = _ROOT_COLOR if node is root else _LEAF_COLOR if step.symbol is None else _NODE_COLOR
         dot.node(
             name,
-            _record(node, show_grad=show_grad, digits=digits, color=color),
+            _record(node, show_grad=show_grad, digits=digits, color=color, name=named.get(node)),
             shape="none",
             margin="0",
         )
@@ -445,6 +524,7 @@ def to_dot(
     digits: int = DEFAULT_DIGITS,
     max_nodes: int | None = DEFAULT_MAX_NODES,
     collapse: bool = False,
+    names: bool = False,
 ) -> str:
     """The DOT source of `draw` (same options); needs no Graphviz program.
 
@@ -458,8 +538,17 @@ def to_dot(
             digits=digits,
             max_nodes=max_nodes,
             collapse=collapse,
+            names=names,
         ).source
     )
+
+
+def node_ids(root: Value) -> dict[Value, str]:
+    """The name of each Value's node in the DOT source of ``draw(root)`` (not collapsed):
+    ``v0``, ``v1``, ... in evaluation order; the node of the operation that produced it is
+    that name followed by ``_op``. Tools that style the drawn SVG find nodes by these names
+    (each node's ``<title>``)."""
+    return {node: f"v{index}" for index, node in enumerate(graph.topological_order(root))}
 
 
 def dot_available() -> bool:
@@ -596,7 +685,7 @@ def write(
         Seconds the ``dot`` program may run (see `run_dot`); None for no limit.
     **draw_options
         Options of `draw` (``rankdir``, ``show_grad``, ``digits``, ``max_nodes``,
-        ``collapse``), only with a Value.
+        ``collapse``, ``names``), only with a Value.
 
     Returns
     -------
@@ -625,6 +714,7 @@ def write(
         digraph = draw(root_or_digraph, **draw_options)
     if not target.parent.is_dir():
         raise FileNotFoundError(f"cannot write {str(target)!r}: no folder {str(target.parent)!r}")
+    resolve_target(target)  # a folder in the way is refused before dot runs
     if fmt == "dot":
         return write_atomic(target, digraph.source)
     if fmt == "png":

@@ -127,7 +127,7 @@ def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, argv, me
         (["-o", "missing/j.svg"], "no folder 'missing'"),
         (["--digits", "0"], "--digits must be from 1 to 17"),
         (["--max-nodes", "0"], "--max-nodes must be positive"),
-        (["--max-nodes", "5", "-o", "j.dot"], "6 nodes, more than max_nodes=5"),
+        (["--max-nodes", "5", "-o", "j.dot"], "6 nodes, more than --max-nodes 5"),
     ],
 )
 def test_bad_options_are_one_line_exit_2_nothing_written(
@@ -290,3 +290,18 @@ def test_ctrl_c_while_graphviz_runs_is_one_line_and_exit_130(tmp_path):
         == "micrograd-lr draw: interrupted: while Graphviz laid out the graph; nothing written\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "started"]
+
+
+def test_the_size_error_names_the_command_line_options(capsys):
+    code, _, err = run(["draw", "+".join(["a*b"] * 240), "a=1", "b=2", "--text"], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert "481 nodes, more than --max-nodes 300" in err and "(--max-nodes 481 or more)" in err
+    assert "(--collapse: 243 nodes" in err and "max_nodes=" not in err and "=True" not in err
+
+
+def test_a_folder_in_the_way_is_refused_before_graphviz_runs(tmp_path, capsys, dot_bin):
+    fake_dot(dot_bin, f"touch {tmp_path / 'dot-ran'}; cat")
+    (tmp_path / "j.svg").mkdir()
+    code, _, err = run(["draw", *J_ARGS, "-o", str(tmp_path / "j.svg")], capsys)
+    assert code == 2 and "it is a folder, not a file" in err
+    assert not (tmp_path / "dot-ran").exists()

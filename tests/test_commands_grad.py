@@ -212,3 +212,15 @@ def test_token_soups_on_the_command_line_never_give_a_traceback(text):
             code = main([*command, "--", text, *assignments])
         assert code in allowed
         assert err.getvalue().count("\n") == (code == 2)
+
+
+def test_ctrl_c_in_grad_is_one_line_and_exit_130(capsys, monkeypatch):
+    import micrograd_lr.commands.grad as grad_command
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(grad_command, "_first_order_report", interrupted)
+    code, out, err = run(["grad", "x*x", "x=1"], capsys)
+    assert (code, out) == (130, "")
+    assert err == "micrograd-lr grad: interrupted: before anything was printed\n"

@@ -479,3 +479,14 @@ def test_token_soups_up_to_the_limit_give_a_result_or_one_error_line(text):
         assert "\n" not in str(error) and str(error)
         return
     root.backward()
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.text(max_size=20), max_size=4))
+def test_any_assignments_give_values_or_one_error_line(items):
+    try:
+        values = parse_assignments(items)
+    except ExpressionError as error:
+        assert "\n" not in str(error)
+    else:
+        assert all(math.isfinite(v) for v in values.values())

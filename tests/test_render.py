@@ -20,6 +20,8 @@ from micrograd_lr.errors import GraphTooLargeError, GraphvizNotFoundError, Graph
 from micrograd_lr.expr import build
 from micrograd_lr.render import (
     BOUNDED_LAYOUT,
+    DEFAULT_MAX_NODES,
+    DEFAULT_TIMEOUT,
     DOT_STACK_BYTES,
     LARGE_GRAPH,
     WORD_JOINER,
@@ -422,10 +424,16 @@ def test_jupyter_displays_svg():
 # --- size limit and collapsed view -----------------------------------------------------------
 def test_large_graph_is_refused_with_count_and_advice():
     with pytest.raises(GraphTooLargeError) as caught:
-        draw(chain(501))
+        draw(chain(DEFAULT_MAX_NODES + 1))
     message = str(caught.value)
-    assert "501 nodes, more than max_nodes=500" in message
-    assert "max_nodes=501" in message and "smaller example" in message
+    assert f"{DEFAULT_MAX_NODES + 1} nodes, more than max_nodes={DEFAULT_MAX_NODES}" in message
+    assert f"max_nodes={DEFAULT_MAX_NODES + 1}" in message and "smaller example" in message
+
+
+def test_the_default_limit_comes_from_the_render_time_table():
+    # docs/drawing.md: at 300 Values every shape rendered within the default timeout, with
+    # room to spare on a loaded machine; at 500 the worst shapes took longer.
+    assert DEFAULT_MAX_NODES == 300 and DEFAULT_TIMEOUT == 30
 
 
 def test_limit_can_be_raised_or_removed():
@@ -455,10 +463,10 @@ def test_collapsed_view_draws_a_sum_as_one_node():
 
 
 def test_collapsed_view_is_offered_when_it_fits():
-    z = linear_sum(130)  # 130 * 4 + 1 = 521 values; collapsed: 130 * 3 + 2 = 392
-    with pytest.raises(GraphTooLargeError, match=r"collapse=True: 392 nodes"):
+    z = linear_sum(90)  # 90 * 4 + 1 = 361 values; collapsed: 90 * 3 + 2 = 272
+    with pytest.raises(GraphTooLargeError, match=r"collapse=True: 272 nodes"):
         draw(z)
-    assert len(value_names(to_dot(z, collapse=True))) == 392
+    assert len(value_names(to_dot(z, collapse=True))) == 272
 
 
 def test_collapse_keeps_labelled_and_shared_values():
@@ -668,3 +676,21 @@ def test_the_text_tree_limit_does_not_blame_graphviz():
     with pytest.raises(GraphTooLargeError) as caught:
         to_text(chain(50), max_nodes=10)
     assert "Graphviz" not in str(caught.value) and "text tree" in str(caught.value)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a shell script as dot")
+def test_jupyters_inline_display_is_bounded_too(dot_bin):
+    fake_dot(dot_bin, "exec sleep 60")
+    digraph = draw(j_graph())
+    digraph.timeout = 0.5
+    with pytest.raises(GraphvizTimeoutError):
+        digraph._repr_mimebundle_()
+
+
+@pytest.mark.graphviz
+def test_the_bounded_digraph_pipes_like_graphviz():
+    digraph = draw(j_graph())
+    assert digraph.pipe(format="svg") == graphviz.Source(digraph.source).pipe(format="svg")
+    assert isinstance(digraph.pipe(format="svg", encoding="utf-8"), str)
+    assert digraph.pipe(format="png", engine="neato").startswith(b"\x89PNG")  # unbounded path
+    assert type(digraph.copy()) is type(digraph)

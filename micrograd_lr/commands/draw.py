@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from ..errors import (
     Interrupted,
     UsageError,
 )
+from ..explain import values_and_gradients
 from ..render import (
     DEFAULT_DIGITS,
     DEFAULT_MAX_NODES,
@@ -24,6 +26,7 @@ from ..render import (
     RANKDIRS,
     dot_failure_reason,
     to_text,
+    too_many_nodes_message,
     write,
 )
 from ._formula import add_formula_arguments, load_formula, show
@@ -88,6 +91,11 @@ def register(subparsers: Any) -> None:
         help="stop Graphviz after this long (default: %(default)s); --collapse draws large "
         "graphs faster",
     )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the values and gradients as one JSON document (schema in docs/cli.md)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -121,7 +129,16 @@ def run(args: argparse.Namespace) -> int:
             written = write(
                 formula.root, output, rankdir=args.rankdir, timeout=args.timeout, **options
             )
-    except (GraphTooLargeError, GraphvizNotFoundError, GraphvizTimeoutError) as error:
+    except GraphTooLargeError as error:
+        message = too_many_nodes_message(
+            error.count,
+            error.max_nodes,
+            error.collapsed,
+            text=error.text,
+            options=("--max-nodes {}", "--collapse"),
+        )
+        raise UsageError(message) from None
+    except (GraphvizNotFoundError, GraphvizTimeoutError) as error:
         raise UsageError(str(error)) from None
     except graphviz.CalledProcessError as error:  # dot failed or crashed
         reason = dot_failure_reason(error)
@@ -135,6 +152,14 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write {str(output)!r}: {error.strerror}") from None
 
     name = formula.name
+    if args.json:
+        doc = values_and_gradients(
+            "drawing", (name, formula.root), list(formula.leaves.items()),
+            formula=formula.expression.text,
+        )  # fmt: skip
+        doc.update({"text": drawing} if args.text else {"written": str(written)})
+        print(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False))
+        return 0
     print(f"{name} = {formula.expression.text} = {show(formula.root.data)}")
     for label, leaf in formula.leaves.items():
         print(f"  {label} = {show(leaf.data)}    d{name}/d{label} = {show(leaf.grad)}")

@@ -237,6 +237,27 @@ def loss_derivatives_by_graph(z, y, fused):
     return J.data, dJ.data, d2J
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    z=st.one_of(
+        st.floats(-750, 750, allow_nan=False),
+        st.floats(-1e6, 1e6, allow_nan=False),
+        st.floats(-1e-6, 1e-6, allow_nan=False),
+    ),
+    y=st.sampled_from([0.0, 1.0]),
+)
+def test_composed_loss_equals_the_closed_form_at_any_logit(z, y):
+    """Property: the composed graph's loss and slope equal the closed form's (log1p, the
+    sign-split sigmoid) to ~1e-15 relative, for any logit."""
+    loss, slope, _ = loss_derivatives_by_graph(z, y, fused=False)
+    s = -z if y == 1 else z
+    expected = s + math.log1p(math.exp(-s)) if s > 0 else math.log1p(math.exp(s))
+    assert loss == pytest.approx(expected, rel=4e-16, abs=0)
+    e = math.exp(-abs(z))
+    expected_slope = (-(e if z >= 0 else 1.0) if y == 1 else (1.0 if z >= 0 else e)) / (1 + e)
+    assert slope == pytest.approx(expected_slope, rel=2e-15, abs=0)
+
+
 @pytest.mark.parametrize("fused", [False, True], ids=["composed", "fused"])
 @pytest.mark.parametrize("y", [0.0, 1.0])
 @pytest.mark.parametrize("z", LOGITS)
@@ -343,6 +364,20 @@ def test_lipschitz_learning_rate_is_4m_over_largest_eigenvalue():
     X1w = np.vstack([Xw, np.ones((1, 5))])
     expected = 4 * 5 / np.linalg.eigvalsh(X1w @ X1w.T)[-1]
     assert lipschitz_learning_rate(Xw) == pytest.approx(expected, rel=1e-12, abs=0)
+
+
+def test_lipschitz_learning_rate_with_a_penalty_adds_lambda_over_m():
+    """J + lambda/(2m) ||w||^2 has curvature lambda/m more: the same L as BinaryObjective."""
+    from micrograd_lr.logistic import BinaryObjective
+
+    _, _, X, Y = random_problem(8, n_x=3, m=20)
+    X1 = np.vstack([X, np.ones((1, 20))])
+    L = np.linalg.eigvalsh(X1 @ X1.T)[-1] / (4 * 20) + (1 / 0.5) / 20
+    assert lipschitz_learning_rate(X, C=0.5) == pytest.approx(1 / L, rel=1e-12)
+    objective = BinaryObjective(X.T, Y.ravel(), C=0.5)
+    assert 1 / objective.lipschitz() == pytest.approx(1 / L, rel=1e-12)
+    with pytest.raises(ValueError, match="C must be a positive number"):
+        lipschitz_learning_rate(X, C=0.0)
 
 
 @pytest.mark.parametrize("scale", [1e-300, 1e-150, 1e100, 1e150])

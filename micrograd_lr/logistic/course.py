@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -282,7 +283,8 @@ def _largest_curvature(
     # The power of two just below the largest entry (so that it is representable even at
     # 1.7e308): scaled entries are below 2 and their squares below 4.
     s = 1.0 if largest <= 1.0 else math.ldexp(1.0, math.frexp(largest)[1] - 1)
-    root_u = np.sqrt(np.full(m, 1.0 / m) if u is None else np.asarray(u, dtype=np.float64))
+    # Equal weights 1/m are divided out of the eigenvalue at the end (exactly, not as sqrt).
+    root_u = None if u is None else np.sqrt(np.asarray(u, dtype=np.float64))
     rows = n + int(intercept)
 
     def scaled(j0: int, j1: int) -> NDArray[np.float64]:
@@ -292,7 +294,8 @@ def _largest_curvature(
         block[:n] /= s
         if intercept:
             block[n] = 1.0 / s
-        block *= root_u[j0:j1]
+        if root_u is not None:
+            block *= root_u[j0:j1]
         return block
 
     if rows <= m:  # the (rows, rows) Gram matrix, summed over blocks of examples
@@ -303,30 +306,49 @@ def _largest_curvature(
     else:  # fewer examples than features: the (m, m) Gram matrix has the same eigenvalue
         B = scaled(0, m)
         gram = B.T @ B
-    return s, float(np.linalg.eigvalsh(gram)[-1])
+    largest_eigenvalue = float(np.linalg.eigvalsh(gram)[-1])
+    return s, largest_eigenvalue / m if u is None else largest_eigenvalue
 
 
-def lipschitz_learning_rate(X: ArrayLike) -> float:
+def lipschitz_learning_rate(X: ArrayLike, *, C: float = math.inf) -> float:
     """``1 / L``, the largest learning rate for which gradient descent is guaranteed to
     decrease the cost of logistic regression on ``X`` (shape (n_x, m)).
 
-    ``L = lambda_max(X1 X1^T) / (4 m)`` bounds the curvature of the cost, where ``X1`` is
-    ``X`` with a row of ones appended (for ``b``) and 1/4 is the largest slope of the sigmoid.
-    The eigenvalue is taken from the smaller of the two Gram matrices, formed in float64 from
-    ``X`` scaled by its largest entry (no overflow, whatever the dtype; a block at a time,
-    so no full copy of ``X``).
+    ``L = lambda_max(X1 X1^T) / (4 m) + lambda / m`` bounds the curvature of the cost
+    ``J + lambda/(2m) ||w||^2``, where ``X1`` is ``X`` with a row of ones appended (for ``b``),
+    1/4 is the largest slope of the sigmoid and ``lambda = 1 / C`` (0 by default: no
+    penalty). The eigenvalue is taken from the smaller of the two Gram matrices, formed in
+    float64 from ``X`` scaled by a power of two near its largest entry (no overflow, whatever
+    the dtype; a block at a time, so no full copy of ``X``).
+
+    Parameters
+    ----------
+    X : array, shape (n_x, m)
+    C : float, default inf
+        The inverse penalty strength, as in `BinaryObjective` (``inf``: no penalty).
 
     Raises
     ------
     ValueError
         "features too large" when ``1/L`` is below the smallest normal float64 (features
         beyond about 1e154, whose squares overflow): standardize them.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, -1.0]])               # X1 X1^T = [[2, 0], [0, 2]], m = 2
+    >>> lipschitz_learning_rate(X), lipschitz_learning_rate(X, C=1.0)
+    (4.0, 1.3333333333333333)
     """
     X = _check_X(X)
     _check_finite(X)
+    if isinstance(C, bool) or not isinstance(C, Real) or not float(C) > 0:
+        raise ValueError(f"C must be a positive number (math.inf for no penalty), got {C!r}")
+    m = X.shape[1]
     s, largest = _largest_curvature(X, None)
-    # 1/L = 4 / (s**2 * largest), divided in steps so that nothing overflows first.
-    rate = 4.0 / largest / s / s
+    curvature = largest / 4.0  # L = s**2 * curvature + lambda / m, kept apart until it is safe
+    penalty = 1.0 / (float(C) * m)
+    # 1/L, divided in steps so that nothing overflows first.
+    rate = 1.0 / (curvature + penalty / s / s) / s / s
     if not rate >= np.finfo(np.float64).tiny:
         raise features_too_large(
             float(np.max(np.abs(X))), "the curvature bound L = lambda_max(X1 X1^T) / (4m)"

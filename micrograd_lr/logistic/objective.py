@@ -31,6 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..engine import Value
+from ._checks import _check_samples
 from .course import _largest_curvature, features_too_large
 from .value_graph import _GraphBuilder, _value_derivatives
 
@@ -46,7 +47,12 @@ class Objective(Protocol):
 
     ``theta`` is one flat float64 vector of ``n_params`` parameters. The smooth part is the
     data term plus the L2 penalty; the L1 part is handled by the solvers that can (its
-    proximal map is `prox_l1`).
+    proximal map is `prox_l1`). ``value`` is the whole objective, in the mean-loss scaling
+    described in the module docstring (so that ``tol`` means what it means in scikit-learn).
+
+    Optionally, ``lipschitz() -> float`` bounds the smooth part's curvature (the largest
+    eigenvalue of its Hessian anywhere): gradient descent then steps by ``1/L``, and FISTA and
+    L-BFGS start from that scale; without it they find a step by backtracking.
     """
 
     n_params: int
@@ -81,29 +87,7 @@ def _check_l1_ratio(l1_ratio: Any) -> float:
 
 def _check_binary(X: ArrayLike, y: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """``X`` (m, n) as finite float64 and ``y`` (m,) of 0.0 and 1.0."""
-    X = np.asarray(X)
-    if X.ndim != 2:
-        raise ValueError(
-            f"X must be a 2-D array of shape (m, n), one row per example; got shape {X.shape}"
-        )
-    if X.size == 0:
-        raise ValueError(
-            f"X of shape {X.shape} is empty: it needs at least one example and feature"
-        )
-    if not (
-        np.issubdtype(X.dtype, np.floating)
-        or np.issubdtype(X.dtype, np.integer)
-        or X.dtype == np.bool_
-    ):
-        raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
-    X = X.astype(np.float64, copy=False)
-    bad = ~np.isfinite(X)
-    if bad.any():
-        i, j = (int(k) for k in np.unravel_index(np.argmax(bad), X.shape))
-        raise ValueError(
-            f"X[{i}, {j}] (example {i}, feature {j}) is {X[i, j].item()!r}: every entry must "
-            "be finite; remove or impute the missing values"
-        )
+    X = _check_samples(X).astype(np.float64, copy=False)
     y = np.asarray(y)
     if y.shape != (X.shape[0],):
         raise ValueError(f"y must have shape (m,) = ({X.shape[0]},) to match X, got {y.shape}")
@@ -318,9 +302,9 @@ class BinaryObjective:
             curvature = self.u * (e / (1.0 + e) ** 2)  # u * a(1 - a), no cancellation
             H = np.empty((self.n_params, self.n_params))
             with np.errstate(over="ignore", invalid="ignore"):
-                # (X sqrt(c))^T (X sqrt(c)): NumPy computes A^T A symmetric, bit for bit.
-                Xs = self.X * np.sqrt(curvature)[:, None]
-                H[: self.n_features, : self.n_features] = Xs.T @ Xs
+                block = self.X.T @ (self.X * curvature[:, None])
+                # Symmetric bit for bit (the product's two halves round differently).
+                H[: self.n_features, : self.n_features] = 0.5 * (block + block.T)
                 if self.fit_intercept:
                     H[-1, : self.n_features] = H[: self.n_features, -1] = curvature @ self.X
                     H[-1, -1] = curvature.sum()

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from numbers import Real
 from typing import Any
@@ -48,9 +48,9 @@ term."""
 
 Vector = NDArray[np.float64]
 Callback = Callable[[int, Vector, float], Any]
-_Outcome = tuple[Vector, float, Vector, int, bool, str | None]
-"""theta, the smooth part and its gradient there, iterations, converged, why it stopped (None:
-max_iter)."""
+Steps = Iterator[tuple[Vector, float, Vector]]
+"""A solver: yields each new point ``theta`` with the smooth part and its gradient there, and
+ends when no step can reduce the objective any more."""
 
 _EPS = float(np.finfo(np.float64).eps)
 
@@ -120,16 +120,8 @@ def _newton_direction(hessian: Vector, gradient: Vector) -> Vector:
     return np.asarray(direction, dtype=np.float64)
 
 
-def _newton(
-    objective: Objective, theta: Vector, tol: float, max_iter: int, callback: Callback | None
-) -> _Outcome:
-    f, g = objective.smooth_value_and_gradient(theta)
-    for k in range(max_iter + 1):
-        measure = optimality(objective, theta, g)
-        if measure <= tol:
-            return theta, f, g, k, True, "the projected gradient is within tol"
-        if k == max_iter:
-            break
+def _newton_steps(objective: Objective, theta: Vector, f: float, g: Vector) -> Steps:
+    while True:
         direction = _newton_direction(objective.smooth_hessian(theta), g)
         slope = float(g @ direction)
         # Armijo backtracking: the full Newton step is taken near the optimum (quadratic
@@ -142,13 +134,11 @@ def _newton(
                 break
             step *= 0.5
         else:
-            return theta, f, g, k, False, _no_decrease(measure)
+            return
         if f_new == f and np.array_equal(candidate, theta):
-            return theta, f, g, k, False, _no_decrease(measure)
+            return
         theta, f, g = candidate, f_new, g_new
-        if callback is not None and callback(k + 1, theta, f):
-            return theta, f, g, k + 1, False, "stopped by the callback"
-    return theta, f, g, max_iter, False, None
+        yield theta, f, g
 
 
 def _no_decrease(measure: float) -> str:
@@ -256,25 +246,14 @@ def _wolfe_search(
     return None
 
 
-def _lbfgs(
-    objective: Objective,
-    theta: Vector,
-    tol: float,
-    max_iter: int,
-    callback: Callback | None,
-    memory: int = 10,
-) -> _Outcome:
+def _lbfgs_steps(
+    objective: Objective, theta: Vector, f: float, g: Vector, memory: int = 10
+) -> Steps:
     fg = objective.smooth_value_and_gradient
-    f, g = fg(theta)
     L = _known_lipschitz(objective)
     first_step = 1.0 / L if L is not None else min(1.0, 1.0 / float(np.max(np.abs(g))))
     pairs: deque[tuple[Vector, Vector, float]] = deque(maxlen=memory)
-    for k in range(max_iter + 1):
-        measure = optimality(objective, theta, g)
-        if measure <= tol:
-            return theta, f, g, k, True, "the projected gradient is within tol"
-        if k == max_iter:
-            break
+    while True:
         if pairs:
             direction, step = _two_loop(g, pairs), 1.0
             if not direction @ g < 0:  # lost positive definiteness to rounding: restart
@@ -285,12 +264,12 @@ def _lbfgs(
             # unit move in the largest entry.
             direction, step = -g, first_step
         found = _wolfe_search(fg, theta, f, g, direction, step)
+        if found is None and pairs:  # try once more from the plain gradient
+            pairs.clear()
+            direction = -g
+            found = _wolfe_search(fg, theta, f, g, direction, first_step)
         if found is None:
-            if pairs:  # try once more from the plain gradient before giving up
-                pairs.clear()
-                found = _wolfe_search(fg, theta, f, g, -g, first_step)
-            if found is None:
-                return theta, f, g, k, False, _no_decrease(measure)
+            return
         a, f_new, g_new = found
         s = a * direction
         y = g_new - g
@@ -300,9 +279,7 @@ def _lbfgs(
         if sy > _EPS * math.sqrt(float(s @ s) * float(y @ y)):
             pairs.append((s, y, 1.0 / sy))
         theta, f, g = theta + s, f_new, g_new
-        if callback is not None and callback(k + 1, theta, f):
-            return theta, f, g, k + 1, False, "stopped by the callback"
-    return theta, f, g, max_iter, False, None
+        yield theta, f, g
 
 
 # ----------------------------------------------------------------------------------------------
@@ -320,27 +297,16 @@ def _known_lipschitz(objective: Objective) -> float | None:
     return L if L > 0 else None
 
 
-def _gd(
-    objective: Objective,
-    theta: Vector,
-    tol: float,
-    max_iter: int,
-    callback: Callback | None,
-    learning_rate: float | None,
-) -> _Outcome:
+def _gd_steps(
+    objective: Objective, theta: Vector, f: float, g: Vector, learning_rate: float | None
+) -> Steps:
     fg = objective.smooth_value_and_gradient
-    f, g = fg(theta)
     if learning_rate is None:
         L = _known_lipschitz(objective)
         learning_rate = 1.0 / L if L is not None else None
     fixed = learning_rate is not None
     rate = 1.0 if learning_rate is None else float(learning_rate)
-    for k in range(max_iter + 1):
-        measure = optimality(objective, theta, g)
-        if measure <= tol:
-            return theta, f, g, k, True, "the projected gradient is within tol"
-        if k == max_iter:
-            break
+    while True:
         while True:
             candidate = objective.prox_l1(theta - rate * g, rate)
             f_new, g_new = fg(candidate)
@@ -352,44 +318,31 @@ def _gd(
                 break
             rate *= 0.5
             if rate < 1e-300:
-                return theta, f, g, k, False, _no_decrease(measure)
+                return
         if not math.isfinite(f_new):
             raise ValueError(
-                f"gradient descent diverged at iteration {k + 1} (the objective is "
-                f"{f_new}): the learning rate {rate:g} is too large; leave it out to use 1/L"
+                f"gradient descent diverged (the objective became {f_new}): the learning rate "
+                f"{rate:g} is too large; leave it out to use 1/L"
             )
         theta, f, g = candidate, f_new, g_new
-        if callback is not None and callback(k + 1, theta, f + _l1_term(objective, theta)):
-            return theta, f, g, k + 1, False, "stopped by the callback"
-    return theta, f, g, max_iter, False, None
+        yield theta, f, g
 
 
-def _fista(
-    objective: Objective,
-    theta: Vector,
-    tol: float,
-    max_iter: int,
-    callback: Callback | None,
-    learning_rate: float | None,
-) -> _Outcome:
+def _fista_steps(
+    objective: Objective, x: Vector, f_x: float, g_x: Vector, learning_rate: float | None
+) -> Steps:
     """FISTA (Beck & Teboulle 2009) with backtracking on ``L``, a mild decrease of ``L``
     after each accepted step (so a pessimistic bound does not slow every step), and the
     gradient restart of O'Donoghue & Candes (2015), which keeps the convergence linear on
-    strongly convex problems."""
+    strongly convex problems. Yields the proximal points ``x`` and the gradient there."""
     fg = objective.smooth_value_and_gradient
-    f_x, g_x = fg(theta)
     if learning_rate is not None:
         L = 1.0 / learning_rate
     else:
         bound = _known_lipschitz(objective)
         L = bound if bound is not None else 1.0
-    x, y, f_y, g_y, t = theta, theta, f_x, g_x, 1.0
-    for k in range(max_iter + 1):
-        measure = optimality(objective, x, g_x)
-        if measure <= tol:
-            return x, f_x, g_x, k, True, "the projected gradient is within tol"
-        if k == max_iter:
-            break
+    y, f_y, g_y, t = x, f_x, g_x, 1.0
+    while True:
         for _ in range(200):
             x_new = objective.prox_l1(y - g_y / L, 1.0 / L)
             d = x_new - y
@@ -398,9 +351,9 @@ def _fista(
                 break
             L *= 2.0
         else:
-            return x, f_x, g_x, k, False, _no_decrease(measure)
+            return
         if np.array_equal(x_new, x) and np.array_equal(y, x):
-            return x, f_x, g_x, k, False, _no_decrease(measure)
+            return
         if float((y - x_new) @ (x_new - x)) > 0:  # momentum points uphill: restart
             t, y, f_y, g_y = 1.0, x_new, f_new, g_new
         else:
@@ -410,9 +363,7 @@ def _fista(
             f_y, g_y = fg(y)
         x, f_x, g_x = x_new, f_new, g_new
         L *= 0.9
-        if callback is not None and callback(k + 1, x, f_x + _l1_term(objective, x)):
-            return x, f_x, g_x, k + 1, False, "stopped by the callback"
-    return x, f_x, g_x, max_iter, False, None
+        yield x, f_x, g_x
 
 
 # ----------------------------------------------------------------------------------------------
@@ -501,21 +452,37 @@ def minimize(
     if not np.isfinite(theta).all():
         raise ValueError("theta0 must be finite")
     tol, max_iter = float(tol), int(max_iter)
+    f, g = objective.smooth_value_and_gradient(theta)
     if name == "newton":
-        out = _newton(objective, theta, tol, max_iter, callback)
+        steps = _newton_steps(objective, theta, f, g)
     elif name == "lbfgs":
-        out = _lbfgs(objective, theta, tol, max_iter, callback)
+        steps = _lbfgs_steps(objective, theta, f, g)
     elif name == "gd":
-        out = _gd(objective, theta, tol, max_iter, callback, learning_rate)
+        steps = _gd_steps(objective, theta, f, g, learning_rate)
     else:
-        out = _fista(objective, theta, tol, max_iter, callback, learning_rate)
-    theta, f, g, n_iter, converged, message = out
-    measure = optimality(objective, theta, g)
-    if message is None:
-        message = (
-            f"{name} stopped at max_iter={max_iter} with the projected gradient at "
-            f"{measure:.3g} > tol={tol:g}: increase max_iter, or standardize the features"
-        )
+        steps = _fista_steps(objective, theta, f, g, learning_rate)
+    # Every solver yields its successive points; the stopping rule is applied here alone.
+    n_iter, converged, message = 0, False, ""
+    while True:
+        measure = optimality(objective, theta, g)
+        if measure <= tol:
+            converged, message = True, "the projected gradient is within tol"
+            break
+        if n_iter == max_iter:
+            message = (
+                f"{name} stopped at max_iter={max_iter} with the projected gradient at "
+                f"{measure:.3g} > tol={tol:g}: increase max_iter, or standardize the features"
+            )
+            break
+        point = next(steps, None)
+        if point is None:
+            message = _no_decrease(measure)
+            break
+        theta, f, g = point
+        n_iter += 1
+        if callback is not None and callback(n_iter, theta, f + _l1_term(objective, theta)):
+            message = "stopped by the callback"
+            break
     if not converged and message != "stopped by the callback":
         warnings.warn(message, errors.ConvergenceWarning, stacklevel=2)
     return SolverResult(

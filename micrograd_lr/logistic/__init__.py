@@ -21,8 +21,8 @@ than 0 or 1 (by example), NaN or infinity in ``X`` (by position), a non-finite `
 The package holds one concern per module: `course` (the course's API, vectorized),
 `value_graph` (the same cost as a graph of Values), `objective` (the regularized objective,
 stated once), `solvers` (Newton, L-BFGS, gradient descent, FISTA), `training` (gradient
-descent with either engine), `softmax` (softmax regression for K classes) and `estimator` (a
-scikit-learn style `LogisticRegression`, imported on first use). Everything public is
+descent with either engine), `softmax` (softmax regression for K classes) and `estimator`
+(a scikit-learn style `LogisticRegression`, imported on first use). Everything public is
 importable from here.
 """
 

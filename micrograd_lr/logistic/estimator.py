@@ -206,7 +206,9 @@ class LogisticRegression(ClassifierBase):
         self.n_iter_ = np.array([result.n_iter], dtype=np.int32)
         self.converged_ = bool(result.converged)
         self.solver_ = result.solver
-        self.objective_ = float(objective.primal(result.theta))
+        # scikit-learn's primal, C * sum(s_i loss_i) + penalty (C = inf: the sum alone).
+        total = float(len(y_index) if weights is None else np.sum(weights))
+        self.objective_ = float(result.fun) * total * (1.0 if np.isinf(self.C) else self.C)
         return self
 
     def decision_function(self, X: ArrayLike) -> NDArray[np.float64]:

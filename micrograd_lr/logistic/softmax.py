@@ -340,6 +340,7 @@ class MultinomialObjective:
         self.fit_intercept = bool(fit_intercept)
         self.engine, self.fused = engine, bool(fused)
         self.scale = self.C * total
+        self._total = total
         penalized = math.isfinite(self.C)
         self.alpha = (1.0 - self.l1_ratio) / self.scale if penalized else 0.0
         beta = self.l1_ratio / self.scale if penalized else 0.0
@@ -424,7 +425,7 @@ class MultinomialObjective:
     def primal(self, theta: ArrayLike) -> float:
         """scikit-learn's objective ``C sum s_i CE_i + penalty`` (``scale * value``; for
         ``C = inf`` the weighted sum of cross-entropies alone)."""
-        return self.value(theta) * (self.scale / self.C if math.isinf(self.C) else self.scale)
+        return self.value(theta) * (self._total if math.isinf(self.C) else self.scale)
 
     def lipschitz(self) -> float:
         """``L``, a bound on the smooth part's curvature: ``lambda_max(X1^T diag(u) X1) / 2 +

@@ -85,6 +85,20 @@ def test_demo_vectorized_dot_product_equals_the_loop():
     assert "speed-up:" in stream.getvalue()
 
 
+def test_demo_speed_up_is_a_median_with_its_quartile_spread():
+    numbers = demo.vectorization_step(n=10_000, stream=io.StringIO()).numbers
+    assert numbers["speedup_low"] <= numbers["speedup"] <= numbers["speedup_high"]
+
+
+def test_single_threaded_blas_pins_every_blas_pool_to_one_thread():
+    from threadpoolctl import threadpool_info
+
+    np.dot(np.ones(10), np.ones(10))  # loads BLAS
+    with demo.single_threaded_blas():
+        pools = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+        assert pools and all(pool["num_threads"] == 1 for pool in pools)
+
+
 @pytest.mark.parametrize(("a", "b", "c"), [(2.0, 3.0, 4.0), (-1.5, 0.25, 7.0), (1.0, 0.0, 0.0)])
 def test_j_step_gradients_equal_the_closed_form(tmp_path, a, b, c):
     numbers = demo.j_step(tmp_path, a=a, b=b, c=c, stream=io.StringIO()).numbers

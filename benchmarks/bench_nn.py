@@ -1,0 +1,174 @@
+"""One training step of micrograd's moons demo: micrograd_lr.nn against micrograd 0.1.0.
+
+Run from the repository root::
+
+    python benchmarks/bench_nn.py            # 100 points, 5 repeats (~30 s, mostly micrograd)
+    python benchmarks/bench_nn.py --quick    # 30 points, 3 repeats (< 5 s)
+
+A step is the demo's: the hinge loss with L2 regularization over every point of
+``make_moons(noise=0.1)`` through an ``MLP(2, [16, 16, 1])`` built after
+``random.seed(1337)``, ``zero_grad``, ``backward`` and the SGD update. Three variants run
+interleaved in one process, the order rotating between repeats so background load hits
+each alike: micrograd, micrograd_lr (a neuron's weighted sum is one node) and micrograd_lr
+with ``composed=True`` (micrograd's graph, node for node). Each cell is the median over the
+repeats; the ratios are micrograd's time over each variant's. The garbage collector stays on
+and its share of the time is measured (``gc.callbacks``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import platform
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["VARIANTS", "main", "step"]
+
+# Measure the checkout this script belongs to, not whichever micrograd_lr is installed.
+_REPOSITORY = str(Path(__file__).resolve().parent.parent)
+if _REPOSITORY not in sys.path:
+    sys.path.insert(0, _REPOSITORY)
+
+SEED = 1337
+
+
+def _variants() -> dict[str, tuple[Callable[[], Any], type]]:
+    """name -> (a function building the demo's model, the Value class for its inputs)."""
+    from micrograd_lr import Value
+    from micrograd_lr.nn import MLP
+
+    variants: dict[str, tuple[Callable[[], Any], type]] = {}
+    try:
+        from micrograd import nn as micrograd_nn  # type: ignore[import-untyped,unused-ignore]
+        from micrograd.engine import Value as MicrogradValue  # type: ignore[import-untyped,unused-ignore]
+    except ImportError:
+        pass
+    else:
+        variants["micrograd"] = (lambda: micrograd_nn.MLP(2, [16, 16, 1]), MicrogradValue)
+    variants["micrograd_lr"] = (lambda: MLP(2, [16, 16, 1]), Value)
+    variants["micrograd_lr composed"] = (lambda: MLP(2, [16, 16, 1], composed=True), Value)
+    return variants
+
+
+VARIANTS = ("micrograd", "micrograd_lr", "micrograd_lr composed")
+
+
+def step(model: Any, value: type, X: Any, y: Any) -> tuple[float, int]:
+    """One step of the demo's training loop; returns (loss before the step, graph nodes)."""
+    inputs = [[value(float(a)) for a in row] for row in X]
+    scores = [model(x) for x in inputs]
+    losses = [(1 + -int(yi) * s).relu() for yi, s in zip(y, scores, strict=True)]
+    total = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
+    model.zero_grad()
+    total.backward()
+    for p in model.parameters():
+        p.data -= 1.0 * p.grad
+    return total.data, _count_nodes(total)
+
+
+def _count_nodes(root: Any) -> int:
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        parents = node._prev if hasattr(node, "_prev") else node.parents
+        for p in parents:
+            if id(p) not in seen:
+                seen.add(id(p))
+                stack.append(p)
+    return len(seen)
+
+
+class _GCTimer:
+    """Seconds spent in the cyclic garbage collector while active."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._start = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._start
+
+
+def measure(samples: int, repeats: int) -> dict[str, dict[str, float]]:
+    """Median seconds per step, GC share, nodes and loss of every variant."""
+    import numpy as np
+    from sklearn.datasets import make_moons
+
+    np.random.seed(SEED)
+    X, y = make_moons(n_samples=samples, noise=0.1)
+    y = y * 2 - 1
+    variants = _variants()
+    names = list(variants)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    gc_shares: dict[str, list[float]] = {name: [] for name in names}
+    results: dict[str, dict[str, float]] = {}
+    for r in range(repeats):
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            build, value = variants[name]
+            random.seed(SEED)
+            model = build()
+            gc.collect()
+            timer = _GCTimer()
+            gc.callbacks.append(timer)
+            try:
+                start = time.perf_counter()
+                loss, nodes = step(model, value, X, y)
+                seconds = time.perf_counter() - start
+            finally:
+                gc.callbacks.remove(timer)
+            times[name].append(seconds)
+            gc_shares[name].append(timer.seconds / seconds)
+            results[name] = {"loss": loss, "nodes": nodes}
+            del model
+    for name in names:
+        results[name]["seconds"] = statistics.median(times[name])
+        results[name]["gc"] = statistics.median(gc_shares[name])
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="30 points, 3 repeats")
+    parser.add_argument("--samples", type=int, help="points in the data (100)")
+    parser.add_argument("--repeats", type=int, help="interleaved repeats (5)")
+    args = parser.parse_args(argv)
+    samples = args.samples or (30 if args.quick else 100)
+    repeats = args.repeats or (3 if args.quick else 5)
+    if samples < 2 or repeats < 1:
+        parser.error("--samples must be >= 2 and --repeats >= 1")
+    try:
+        results = measure(samples, repeats)
+    except ImportError as error:
+        print(f"bench_nn needs scikit-learn: pip install 'micrograd_lr[data]' ({error})")
+        return 2
+    print(
+        f"moons demo, one training step: {samples} points, MLP(2, [16, 16, 1]), median of "
+        f"{repeats} interleaved repeats; Python {platform.python_version()}, "
+        f"{platform.machine()}\n"
+    )
+    print("| variant | ms per step | graph nodes | GC share | micrograd's time / this |")
+    print("|---|---:|---:|---:|---:|")
+    reference = results.get("micrograd", {}).get("seconds")
+    for name, r in results.items():
+        ratio = f"{reference / r['seconds']:.1f}x" if reference else "n/a"
+        print(
+            f"| {name} | {r['seconds'] * 1e3:.1f} | {int(r['nodes'])} | {r['gc']:.0%} | {ratio} |"
+        )
+    losses = {r["loss"] for r in results.values()}
+    print(f"\nloss before the step, every variant: {', '.join(map(repr, sorted(losses)))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

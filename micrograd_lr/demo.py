@@ -23,10 +23,11 @@ import numpy as np
 from . import datasets, logistic, plots, render
 from .atomic import check_writable
 from .engine import Value
-from .errors import GraphvizNotFoundError, UsageError
+from .errors import GraphvizNotFoundError, Interrupted, UsageError
 
 __all__ = [
     "DEFAULT_OUT",
+    "FILES",
     "StepResult",
     "checks_passed",
     "gradient_difference",
@@ -40,6 +41,9 @@ __all__ = [
 
 DEFAULT_OUT = Path("micrograd_lr_demo")
 """Where the demo writes its files unless told otherwise."""
+
+FILES = ("j_graph.gv", "j_graph.svg", "j_graph.png", "cost_curve.png")
+"""The files the demo may write into its folder."""
 
 HOW_TO_GET = {
     "matplotlib": "pip install 'micrograd_lr[plot]'",
@@ -128,7 +132,7 @@ def j_step(
 def _draw_j(J: Value, out_dir: Path, result: StepResult, stream: TextIO) -> None:
     say = functools.partial(print, file=stream)
     digraph = render.draw(J)
-    for name in ("j_graph.gv", "j_graph.svg", "j_graph.png"):
+    for name in FILES[:3]:
         try:
             result.files.append(render.write(digraph, out_dir / name))
         except GraphvizNotFoundError:
@@ -223,7 +227,7 @@ def _plot_costs(costs: list[float], out_dir: Path, result: StepResult) -> None:
             f"the cost curve plot: matplotlib is not installed; {HOW_TO_GET['matplotlib']}"
         )
         return
-    path = out_dir / "cost_curve.png"
+    path = out_dir / FILES[3]
     plots.save_cost_curve(costs, path, title="Logistic regression trained with the Value engine")
     result.files.append(path)
 
@@ -348,7 +352,11 @@ def run(
     Raises
     ------
     UsageError
-        Before any step, when ``out_dir`` is a file or cannot be created or written to.
+        Before any step, when ``out_dir`` is a file or cannot be created or written to, or
+        when one of the `FILES` it writes is a folder there.
+    Interrupted
+        On Ctrl-C (a `KeyboardInterrupt`), saying which step was running and which files
+        were written.
     """
     stream = sys.stdout if stream is None else stream
     say = functools.partial(print, file=stream)
@@ -365,14 +373,35 @@ def run(
             f"--out {out_dir}: cannot write there ({error.strerror}); give a folder you can "
             "write to"
         ) from None
+    in_the_way = [name for name in FILES if (out_dir / name).is_dir()]
+    if in_the_way:
+        raise UsageError(
+            f"--out {out_dir}: {', '.join(in_the_way)} "
+            f"{'is a folder' if len(in_the_way) == 1 else 'are folders'} where the demo writes "
+            "a file; remove it or give another --out"
+        )
     start = time.perf_counter()
     results: dict[str, StepResult] = {}
-    say("1. Backpropagation on a small graph")
-    results["j"] = j_step(out_dir, stream=stream)
-    say("\n2. Logistic regression trained with the Value engine")
-    results["logistic"] = logistic_step(out_dir, progress=progress, stream=stream)
-    say("\n3. Vectorization")
-    results["vectorization"] = vectorization_step(stream=stream)
+    steps: list[tuple[str, str, Callable[[], StepResult]]] = [
+        ("j", "1. Backpropagation on a small graph", lambda: j_step(out_dir, stream=stream)),
+        (
+            "logistic",
+            "2. Logistic regression trained with the Value engine",
+            lambda: logistic_step(out_dir, progress=progress, stream=stream),
+        ),
+        ("vectorization", "3. Vectorization", lambda: vectorization_step(stream=stream)),
+    ]
+    for key, title, step in steps:
+        say(("\n" if results else "") + title)
+        try:
+            results[key] = step()
+        except KeyboardInterrupt:
+            files = [f.name for r in results.values() for f in r.files]
+            written = ", ".join(files) if files else "none"
+            raise Interrupted(
+                f"during step {title.split('.')[0]} of {len(steps)}; files written to "
+                f"{out_dir}: {written}"
+            ) from None
     _summary(results, out_dir, time.perf_counter() - start, stream)
     return results
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import graphviz
 
+from ..cli import HelpFormatter, exit_status_epilog
 from ..errors import GraphTooLargeError, GraphvizNotFoundError, UsageError
 from ..render import DEFAULT_DIGITS, DEFAULT_MAX_NODES, FILE_FORMATS, RANKDIRS, to_text, write
 from ._formula import add_formula_arguments, load_formula, show
@@ -27,7 +28,8 @@ def register(subparsers: Any) -> None:
             "value and gradient, and draw the computation graph (SVG, PNG, PDF or DOT, "
             "picked from the output's extension), or print it as a text tree."
         ),
-        epilog='example: micrograd-lr draw "(a-1)*(b+c)" a=2 b=3 c=4 -o j.svg',
+        epilog=exit_status_epilog(example='micrograd-lr draw "(a-1)*(b+c)" a=2 b=3 c=4 -o j.svg'),
+        formatter_class=HelpFormatter,
     )
     add_formula_arguments(parser)
     output = parser.add_mutually_exclusive_group()

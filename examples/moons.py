@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from micrograd_lr import Value, gradcheck
+from micrograd_lr.engine import no_grad
 from micrograd_lr.nn import MLP
 
 # Beside the examples, in a folder that .gitignore covers: running an example leaves the
@@ -130,7 +131,8 @@ def plot_boundary(model: MLP, X: np.ndarray, y: np.ndarray, path: Path, title: s
     x_min, x_max = X[:, 0].min() - 1, X[:, 0].max() + 1
     y_min, y_max = X[:, 1].min() - 1, X[:, 1].max() + 1
     xx, yy = np.meshgrid(np.arange(x_min, x_max, h), np.arange(y_min, y_max, h))
-    scores = [model(list(map(Value, row))) for row in np.c_[xx.ravel(), yy.ravel()]]
+    with no_grad():  # inference only: no graph is kept
+        scores = [model(list(map(Value, row))) for row in np.c_[xx.ravel(), yy.ravel()]]
     Z = np.array([s.data > 0 for s in scores]).reshape(xx.shape)
 
     fig = Figure(figsize=(5, 5))

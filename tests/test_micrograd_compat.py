@@ -18,13 +18,6 @@ graphviz = pytest.importorskip("graphviz")
 micrograd_nn = pytest.importorskip("micrograd.nn")
 MicrogradValue = pytest.importorskip("micrograd.engine").Value
 
-needs_prev = pytest.mark.xfail(
-    not hasattr(Value, "_prev"),
-    reason="Value._prev (a set) and Value._op (a str) come with the engine branch",
-    strict=False,
-)
-
-
 # --------------------------------------------------------------------------------------------
 # micrograd's demo.ipynb, cell by cell: only the two import lines differ (and the IPython
 # magic `%matplotlib inline` is left out; matplotlib draws off-screen here).
@@ -265,6 +258,8 @@ def twin_expressions():
         yield "relu(a*b + c)", (a * b + c).relu()
         a, b = V(1.5), V(-0.5)
         yield "a*a + b (fan-out)", a * a + b
+        a, b = V(1.5), V(-0.5)
+        yield "relu(a**2 * b + a)", (a**2 * b + a).relu()
         random.seed(1337)
         n = nn.Neuron(2) if nn is micrograd_nn else nn.Neuron(2, composed=True)
         yield "trace_graph's 2D neuron", n([V(1.0), V(-2.0)])
@@ -275,7 +270,6 @@ def twin_expressions():
     return list(zip(cases(Value, our_nn), cases(MicrogradValue, micrograd_nn), strict=True))
 
 
-@needs_prev
 @pytest.mark.parametrize(("ours", "theirs"), twin_expressions(), ids=lambda case: case[0])
 def test_draw_dot_gives_micrograds_structure(ours, theirs):
     (name, y), (_, y_theirs) = ours, theirs
@@ -286,7 +280,6 @@ def test_draw_dot_gives_micrograds_structure(ours, theirs):
     assert len(dot.body) == len(dot_theirs.body)
 
 
-@needs_prev
 def test_draw_dot_on_folded_constants_and_one_node_neurons():
     """Where micrograd_lr's graph is smaller, draw_dot draws the smaller graph: a plain
     number is folded into its operation (``x * 2`` is one node), and a neuron's weighted
@@ -308,7 +301,6 @@ def test_draw_dot_on_folded_constants_and_one_node_neurons():
     assert len(one_node) == 1 and one_node[0].count("data") == 5  # w0, x0, w1, x1, b
 
 
-@needs_prev
 @pytest.mark.graphviz
 def test_draw_dot_renders(tmp_path):
     random.seed(1337)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from micrograd_lr import Value
 from micrograd_lr.autodiff import hessian
-from micrograd_lr.engine import gradients
+from micrograd_lr.engine import gradients, no_grad
 from micrograd_lr.graph import nodes
 from micrograd_lr.nn import MLP, NEURON_SYMBOL, Layer, Module, Neuron
 
@@ -261,6 +261,20 @@ def test_second_derivatives_through_the_neuron():
     as_floats = gradients(out)
     for leaf in leaves:
         assert as_values[leaf].data == pytest.approx(as_floats[leaf], rel=1e-15)
+
+
+def test_no_grad_records_nothing():
+    """Inference inside no_grad: the same outputs, as leaves (no graph kept), in both the
+    one-node and the composed neuron."""
+    for composed in (False, True):
+        random.seed(8)
+        model = MLP(3, [4, 4, 1], composed=composed)
+        x = [0.5, -1.5, 2.0]
+        recorded = model(x)
+        with no_grad():
+            out = model(x)
+        assert out.data == recorded.data
+        assert out.is_leaf and out.parents == () and not recorded.is_leaf
 
 
 def test_zero_grad_and_accumulation():

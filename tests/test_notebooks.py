@@ -33,7 +33,7 @@ ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
 
 # What each saved notebook must show at least (a drawing is an SVG, a plot a PNG).
 MINIMUM_IMAGES = {
-    "computation_graphs.ipynb": {"image/svg+xml": 6},
+    "computation_graphs.ipynb": {"image/svg+xml": 7},
     "logistic_regression.ipynb": {"image/png": 3, "image/svg+xml": 1},
 }
 
@@ -122,15 +122,28 @@ def test_notebook_runs_and_its_saved_outputs_are_current(path, tmp_path):
         )
 
 
-def without_addresses(notebook: Any) -> Any:
-    """The notebook with object addresses taken out of its text outputs
-    (``<graphviz.graphs.Digraph at 0x7f...>``), so saving it again changes nothing unless
+def normalized(notebook: Any) -> Any:
+    """The notebook as saved: object addresses taken out of text outputs
+    (``<graphviz.graphs.Digraph at 0x7f...>``) and consecutive prints of a cell joined into
+    one output (the kernel splits them at random), so saving again changes nothing unless
     an output does."""
     for cell in code_cells(notebook):
+        outputs: list[Any] = []
         for output in cell.outputs:
             data = output.get("data", {})
             if "text/plain" in data:
                 data["text/plain"] = ADDRESS.sub(">", data["text/plain"])
+            previous = outputs[-1] if outputs else None
+            if (
+                output.output_type == "stream"
+                and previous is not None
+                and previous.output_type == "stream"
+                and previous.name == output.name
+            ):
+                previous.text += output.text
+            else:
+                outputs.append(output)
+        cell.outputs = outputs
     return notebook
 
 
@@ -138,7 +151,7 @@ def save(paths: list[Path]) -> None:
     """Execute each notebook and write it back with its outputs."""
     for path in paths:
         with tempfile.TemporaryDirectory() as folder:
-            notebook = without_addresses(execute(path, folder))
+            notebook = normalized(execute(path, folder))
         nbformat.write(notebook, path)
         print(f"saved {path.relative_to(ROOT)} with {sum(images(notebook).values())} images")
 

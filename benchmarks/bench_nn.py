@@ -30,10 +30,14 @@ from typing import Any
 
 __all__ = ["VARIANTS", "main", "step"]
 
-# Measure the checkout this script belongs to, not whichever micrograd_lr is installed.
-_REPOSITORY = str(Path(__file__).resolve().parent.parent)
-if _REPOSITORY not in sys.path:
-    sys.path.insert(0, _REPOSITORY)
+# Measure the checkout this script belongs to, not whichever micrograd_lr is installed; and
+# share the engine benchmark's tools.
+_HERE = Path(__file__).resolve().parent
+for _folder in (str(_HERE.parent), str(_HERE)):
+    if _folder not in sys.path:
+        sys.path.insert(0, _folder)
+
+from bench_engine import GCClock  # noqa: E402  (found through the path set just above)
 
 SEED = 1337
 
@@ -85,20 +89,6 @@ def _count_nodes(root: Any) -> int:
     return len(seen)
 
 
-class _GCTimer:
-    """Seconds spent in the cyclic garbage collector while active."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self._start = 0.0
-
-    def __call__(self, phase: str, info: dict[str, Any]) -> None:
-        if phase == "start":
-            self._start = time.perf_counter()
-        else:
-            self.seconds += time.perf_counter() - self._start
-
-
 def measure(samples: int, repeats: int) -> dict[str, dict[str, float]]:
     """Median seconds per step, GC share, nodes and loss of every variant."""
     import numpy as np
@@ -119,16 +109,16 @@ def measure(samples: int, repeats: int) -> dict[str, dict[str, float]]:
             random.seed(SEED)
             model = build()
             gc.collect()
-            timer = _GCTimer()
-            gc.callbacks.append(timer)
+            clock = GCClock()
+            gc.callbacks.append(clock)
             try:
-                start = time.perf_counter()
+                start = time.perf_counter_ns()
                 loss, nodes = step(model, value, X, y)
-                seconds = time.perf_counter() - start
+                elapsed = time.perf_counter_ns() - start
             finally:
-                gc.callbacks.remove(timer)
-            times[name].append(seconds)
-            gc_shares[name].append(timer.seconds / seconds)
+                gc.callbacks.remove(clock)
+            times[name].append(elapsed / 1e9)
+            gc_shares[name].append(clock.total_ns / elapsed)
             results[name] = {"loss": loss, "nodes": nodes}
             del model
     for name in names:

@@ -98,14 +98,60 @@ def test_there_are_notebooks():
 def test_saved_notebook_shows_its_outputs(path):
     """Every code cell was run, in order, without an error, and the drawings and plots are
     in the file (so GitHub shows them)."""
-    notebook = nbformat.read(path, as_version=4)
+    assert not what_is_missing(nbformat.read(path, as_version=4), path.name)
+
+
+def what_is_missing(notebook: Any, name: str) -> list[str]:
+    """Why a saved notebook does not show its outputs (empty when it does)."""
+    problems = []
     cells = code_cells(notebook)
     counts = [cell.execution_count for cell in cells]
-    assert counts == list(range(1, len(cells) + 1)), f"{path.name}: run {SAVE_COMMAND}"
-    assert not [o for cell in cells for o in cell.outputs if o.output_type == "error"]
+    if counts != list(range(1, len(cells) + 1)):
+        problems.append(f"{name} is not saved executed top to bottom: {counts}")
+    if any(o.output_type == "error" for cell in cells for o in cell.outputs):
+        problems.append(f"{name} is saved with an error output")
     found = images(notebook)
-    for kind, least in MINIMUM_IMAGES.get(path.name, {}).items():
-        assert found[kind] >= least, f"{path.name} holds {found[kind]} {kind}; {SAVE_COMMAND}"
+    for kind, least in MINIMUM_IMAGES.get(name, {}).items():
+        if found[kind] < least:
+            problems.append(f"{name} holds {found[kind]} {kind}, expected >= {least}")
+    return [f"{problem}; save it with: {SAVE_COMMAND}" for problem in problems]
+
+
+def test_a_notebook_saved_without_outputs_is_caught():
+    """The check above can fail: the same notebook with its outputs cleared (as an editor
+    or nbstripout would save it) is reported."""
+    path = ROOT / "examples" / "computation_graphs.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    assert not what_is_missing(notebook, path.name)
+    for cell in code_cells(notebook):
+        cell.outputs, cell.execution_count = [], None
+    problems = what_is_missing(notebook, path.name)
+    assert len(problems) == 2
+    assert "not saved executed" in problems[0] and "holds 0 image/svg+xml" in problems[1]
+
+
+def test_saving_is_stable():
+    """Saving strips object addresses and joins a cell's split prints, and visible_text
+    sees a changed print."""
+    v4 = nbformat.v4
+    cell = v4.new_code_cell("print(1); d", execution_count=1)
+    cell.outputs = [
+        v4.new_output("stream", name="stdout", text="1"),
+        v4.new_output("stream", name="stdout", text="\n"),
+        v4.new_output(
+            "execute_result",
+            data={"text/plain": "<graphviz.graphs.Digraph at 0x7f3a2c1b0d90>"},
+            execution_count=1,
+        ),
+    ]
+    notebook = normalized(v4.new_notebook(cells=[cell]))
+    (saved,) = code_cells(notebook)
+    assert [o.output_type for o in saved.outputs] == ["stream", "execute_result"]
+    assert saved.outputs[0].text == "1\n"
+    assert saved.outputs[1].data["text/plain"] == "<graphviz.graphs.Digraph>"
+    before = visible_text(saved)
+    saved.outputs[0].text = "2\n"
+    assert visible_text(saved) != before
 
 
 @pytest.mark.graphviz  # the drawings are rendered to SVG inline, which needs `dot`

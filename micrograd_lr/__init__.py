@@ -13,6 +13,7 @@ from __future__ import annotations
 from .autodiff import grad, hessian
 from .engine import Value
 from .errors import DomainError, GradcheckError, MicrogradLRError
+from .explain import explain  # the function; the module is micrograd_lr.explain too
 from .gradcheck import gradcheck
 from .render import draw, to_text
 
@@ -25,6 +26,7 @@ __all__ = [
     "Value",
     "__version__",
     "draw",
+    "explain",
     "grad",
     "gradcheck",
     "hessian",

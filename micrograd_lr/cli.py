@@ -40,7 +40,7 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 """128 + SIGINT, what a shell reports for a program stopped by Ctrl-C."""
 
-COMMANDS = ("demo", "draw", "grad", "train")
+COMMANDS = ("demo", "draw", "grad", "train", "explain")
 """Subcommands, each a module of ``micrograd_lr.commands`` with ``register(subparsers)``."""
 
 DEBUG_VARIABLE = "MICROGRAD_LR_DEBUG"

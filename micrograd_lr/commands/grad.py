@@ -4,6 +4,7 @@ differences."""
 from __future__ import annotations
 
 import argparse
+import json
 import math
 from typing import Any
 
@@ -13,6 +14,7 @@ from ..autodiff import grad, hessian
 from ..cli import EXIT_CHECK_FAILED, HelpFormatter, exit_status_epilog
 from ..engine import Value
 from ..errors import DomainError, ExpressionError, UsageError
+from ..explain import json_number, values_and_gradients
 from ..gradcheck import central_steps, numerical_gradient
 from ._formula import Formula, add_formula_arguments, load_formula, show
 
@@ -53,6 +55,11 @@ def register(subparsers: Any) -> None:
         type=float,
         default=1e-6,
         help="relative finite-difference step (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document instead (schema in docs/cli.md)",
     )
     parser.set_defaults(run=run)
 
@@ -169,6 +176,10 @@ def run(args: argparse.Namespace) -> int:
     formula = load_formula(args)
     # Everything is computed before anything is printed: an error is the only output.
     with np.errstate(all="ignore"):  # inf and nan are reported in words below
+        if args.json:
+            report, differs = _json_report(formula, eps=args.eps, order=args.order)
+            print(report)
+            return EXIT_CHECK_FAILED if differs else 0
         lines, flagged = _first_order_report(formula, eps=args.eps)
         if args.order == 2:
             lines += _hessian_report(formula, eps=args.eps)
@@ -230,3 +241,40 @@ def _hessian_by_differences(f: Any, point: list[float], *, eps: float) -> np.nda
         down[j], up[j] = central_steps(x, h)
         columns.append((gradient(up) - gradient(down)) / (up[j] - down[j]))
     return np.array(columns).T
+
+
+def _json_report(formula: Formula, *, eps: float, order: int) -> tuple[str, bool]:
+    """The gradient (and with ``order`` 2 the Hessian) as a JSON document: the shared
+    values-and-gradients record plus each variable's central difference, its relative
+    error, whether it differs and why; and whether any partial differs."""
+    doc = values_and_gradients(
+        "gradients",
+        (formula.name, formula.root),
+        list(formula.leaves.items()),
+        formula=formula.expression.text,
+    )
+    differs = False
+    checks = check_gradient(formula, eps=eps)
+    for record, (variable, slope) in zip(doc["variables"], checks, strict=True):
+        record["central_difference"] = None if slope is None else json_number(slope)
+        if slope is None:
+            record["rel_error"], record["differs"], record["reason"] = None, None, None
+            continue
+        leaf = formula.leaves[variable]
+        gap = abs(leaf.grad - slope)
+        record["rel_error"] = json_number(gap / max(abs(leaf.grad), abs(slope)) if gap else 0.0)
+        record["reason"] = _verdict(leaf.grad, slope, leaf.data, eps)
+        record["differs"] = record["reason"] is not None
+        differs = differs or record["differs"]
+    if order == 2:
+        names = list(formula.leaves)
+
+        def f(*values: Value) -> Value:
+            return formula.expression.evaluate(dict(zip(names, values, strict=True)))
+
+        try:
+            H = hessian(f, [formula.leaves[n].data for n in names])
+        except ExpressionError as error:
+            raise UsageError(f"second derivatives: {error}") from None
+        doc["hessian"] = [[json_number(x) for x in row] for row in H]
+    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False), differs

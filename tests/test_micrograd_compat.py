@@ -165,6 +165,7 @@ def test_demo_notebook_trains_to_full_accuracy():
     assert ns["Z"].shape == ns["xx"].shape and ns["Z"].any() and not ns["Z"].all()
 
 
+@pytest.mark.slow  # 5-18 s, by the machine's load: micrograd's own steps
 def test_demo_starts_where_micrograds_does():
     """Same seed, same network, same data: the loss and accuracy micrograd prints before
     training and at the first two steps are the ones micrograd_lr prints (the forward pass

@@ -158,7 +158,7 @@ def test_gradients_match_micrograds(composed):
     ours, theirs = twins(2, [16, 16, 1], composed=composed)
     loss = hinge_loss(ours, X, y)
     their_loss = hinge_loss(theirs, X, y, value=MicrogradValue)
-    assert loss.data == pytest.approx(their_loss.data, rel=1e-14)
+    assert loss.data == their_loss.data  # the forward pass is micrograd's floats
     ours.zero_grad()
     loss.backward()
     theirs.zero_grad()
@@ -168,7 +168,7 @@ def test_gradients_match_micrograds(composed):
         for p, q in zip(ours.parameters(), theirs.parameters(), strict=True)
         if p.grad or q.grad
     )
-    assert worst < 1e-12
+    assert worst < 1e-13  # measured: up to about 3e-15 (micrograd's order varies by process)
     scale = max(abs(q.grad) for q in theirs.parameters())
     for p, q in zip(ours.parameters(), theirs.parameters(), strict=True):
         assert p.grad == pytest.approx(q.grad, rel=1e-12, abs=1e-15 * scale)

@@ -20,7 +20,7 @@ from ..sklearn import ClassifierBase, check_fitted, validate_fit_data, validate_
 from .objective import BinaryObjective, _check_C, _check_l1_ratio
 from .softmax import MultinomialObjective, _shifted_logits
 from .solvers import SOLVERS, minimize
-from .training import _progress_bar
+from ..progress import progress_bar
 
 __all__ = ["LogisticRegression"]
 
@@ -196,7 +196,7 @@ class LogisticRegression(ClassifierBase):
             objective = BinaryObjective(X, y_index, **options)
         else:
             objective = MultinomialObjective(X, y_index, n_classes=K, **options)
-        bar = _progress_bar(int(self.max_iter), self.progress, self.engine)
+        bar = progress_bar(int(self.max_iter), self.progress, desc=f"fitting ({self.engine})")
 
         def show(n_iter: int, theta: NDArray[np.float64], fun: float) -> bool:
             bar.set_postfix_str(f"objective={fun:.6g}", refresh=False)

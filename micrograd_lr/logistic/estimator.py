@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ..progress import progress_bar
 from ..sklearn import ClassifierBase, check_fitted, validate_fit_data, validate_predict_data
 from .objective import BinaryObjective, _check_C, _check_l1_ratio
 from .softmax import MultinomialObjective, _shifted_logits
 from .solvers import SOLVERS, minimize
-from ..progress import progress_bar
 
 __all__ = ["LogisticRegression"]
 

@@ -341,7 +341,7 @@ def test_progress_bar_shows_the_objective(capsys):
     X, y = blobs()
     LogisticRegression(progress=True).fit(X, y)
     err = capsys.readouterr().err
-    assert "objective=" in err and "fitting (numpy)" in err
+    assert "objective=" in err and "training (numpy)" in err
 
 
 def test_standardize_weighs_its_statistics_like_the_fit():

@@ -11,7 +11,7 @@ plus derivatives as functions (`grad`, `hessian`), the finite-difference checker
 from __future__ import annotations
 
 from .autodiff import grad, hessian
-from .engine import Value
+from .engine import Value, no_grad
 from .errors import DomainError, GradcheckError, MicrogradLRError
 from .explain import explain  # the function; the module is micrograd_lr.explain too
 from .gradcheck import gradcheck
@@ -31,6 +31,7 @@ __all__ = [
     "grad",
     "gradcheck",
     "hessian",
+    "no_grad",
     "to_text",
 ]
 

@@ -26,6 +26,14 @@ BAD_INPUTS = [
 ]
 
 
+def only_on_path(tmp_path, monkeypatch):
+    """An empty folder ``tmp_path/bin`` that is the whole PATH: put a `fake_dot` into it."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    monkeypatch.setenv("PATH", str(folder))
+    return folder
+
+
 def fake_dot(folder, body):
     """Put a ``dot`` program running the shell ``body`` into ``folder`` (put it on PATH):
     a Graphviz that fails, crashes or hangs on demand."""

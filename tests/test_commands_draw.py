@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from cli_cases import BAD_INPUTS, fake_dot
+from cli_cases import BAD_INPUTS, fake_dot, only_on_path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -204,15 +204,8 @@ def test_a_failing_dot_is_one_line_and_writes_nothing(tmp_path, capsys, monkeypa
 
 
 # Regressions (issue 10 #6, #7, #8 and the smaller items).
-@pytest.fixture
-def dot_bin(tmp_path, monkeypatch):
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    monkeypatch.setenv("PATH", str(folder))
-    return folder
-
-
-def test_a_hanging_dot_is_stopped_by_timeout_with_a_hint(tmp_path, capsys, dot_bin):
+def test_a_hanging_dot_is_stopped_by_timeout_with_a_hint(tmp_path, capsys, monkeypatch):
+    dot_bin = only_on_path(tmp_path, monkeypatch)
     fake_dot(dot_bin, "exec sleep 60")
     target = tmp_path / "j.svg"
     code, out, err = run(["draw", *J_ARGS, "-o", str(target), "--timeout", "0.5"], capsys)
@@ -221,7 +214,8 @@ def test_a_hanging_dot_is_stopped_by_timeout_with_a_hint(tmp_path, capsys, dot_b
     assert "--collapse" in err and not target.exists()
 
 
-def test_a_crashing_dot_is_one_line_naming_the_signal(tmp_path, capsys, dot_bin):
+def test_a_crashing_dot_is_one_line_naming_the_signal(tmp_path, capsys, monkeypatch):
+    dot_bin = only_on_path(tmp_path, monkeypatch)
     fake_dot(dot_bin, "kill -SEGV $$")
     code, out, err = run(["draw", *J_ARGS, "-o", str(tmp_path / "j.svg")], capsys)
     assert (code, out) == (2, "") and err.count("\n") == 1
@@ -299,7 +293,8 @@ def test_the_size_error_names_the_command_line_options(capsys):
     assert "(--collapse: 243 nodes" in err and "max_nodes=" not in err and "=True" not in err
 
 
-def test_a_folder_in_the_way_is_refused_before_graphviz_runs(tmp_path, capsys, dot_bin):
+def test_a_folder_in_the_way_is_refused_before_graphviz_runs(tmp_path, capsys, monkeypatch):
+    dot_bin = only_on_path(tmp_path, monkeypatch)
     fake_dot(dot_bin, f"touch {tmp_path / 'dot-ran'}; cat")
     (tmp_path / "j.svg").mkdir()
     code, _, err = run(["draw", *J_ARGS, "-o", str(tmp_path / "j.svg")], capsys)

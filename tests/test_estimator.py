@@ -322,3 +322,11 @@ def test_works_without_scikit_learn():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_progress_bar_shows_the_objective(capsys):
+    pytest.importorskip("tqdm")
+    X, y = blobs()
+    LogisticRegression(progress=True).fit(X, y)
+    err = capsys.readouterr().err
+    assert "objective=" in err and "training (numpy)" in err

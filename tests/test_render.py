@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 import graphviz
 import pytest
-from cli_cases import fake_dot
+from cli_cases import fake_dot, only_on_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -591,16 +591,9 @@ def test_first_operand_is_drawn_above_the_second(first, second):
 
 
 # Regressions (issue 10 #7): dot must never hang or crash the caller.
-@pytest.fixture
-def dot_bin(tmp_path, monkeypatch):
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    monkeypatch.setenv("PATH", str(folder))
-    return folder
-
-
 @pytest.mark.skipif(os.name != "posix", reason="a shell script as dot")
-def test_a_dot_that_hangs_is_stopped_after_the_timeout(tmp_path, dot_bin):
+def test_a_dot_that_hangs_is_stopped_after_the_timeout(tmp_path, monkeypatch):
+    dot_bin = only_on_path(tmp_path, monkeypatch)
     fake_dot(dot_bin, "exec sleep 60")
     started = time.monotonic()
     with pytest.raises(GraphvizTimeoutError) as caught:
@@ -612,7 +605,8 @@ def test_a_dot_that_hangs_is_stopped_after_the_timeout(tmp_path, dot_bin):
 
 
 @pytest.mark.skipif(os.name != "posix", reason="signals")
-def test_a_dot_that_crashes_is_named_with_its_signal(tmp_path, dot_bin):
+def test_a_dot_that_crashes_is_named_with_its_signal(tmp_path, monkeypatch):
+    dot_bin = only_on_path(tmp_path, monkeypatch)
     fake_dot(dot_bin, "kill -SEGV $$")
     with pytest.raises(graphviz.CalledProcessError) as caught:
         write(j_graph(), tmp_path / "j.svg")
@@ -622,7 +616,8 @@ def test_a_dot_that_crashes_is_named_with_its_signal(tmp_path, dot_bin):
 
 
 @pytest.mark.skipif(os.name != "posix", reason="ulimit")
-def test_dot_runs_with_a_larger_stack(tmp_path, dot_bin):
+def test_dot_runs_with_a_larger_stack(tmp_path, monkeypatch):
+    dot_bin = only_on_path(tmp_path, monkeypatch)
     fake_dot(dot_bin, "cat > /dev/null; ulimit -s")
     limit = write(j_graph(), tmp_path / "j.svg").read_text().strip()
     assert limit == "unlimited" or int(limit) * 1024 >= min(DOT_STACK_BYTES, hard_stack_limit())
@@ -679,7 +674,8 @@ def test_the_text_tree_limit_does_not_blame_graphviz():
 
 
 @pytest.mark.skipif(os.name != "posix", reason="a shell script as dot")
-def test_jupyters_inline_display_is_bounded_too(dot_bin):
+def test_jupyters_inline_display_is_bounded_too(tmp_path, monkeypatch):
+    dot_bin = only_on_path(tmp_path, monkeypatch)
     fake_dot(dot_bin, "exec sleep 60")
     digraph = draw(j_graph())
     digraph.timeout = 0.5

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ..progress import progress_bar
 from ..sklearn import ClassifierBase, check_fitted, validate_fit_data, validate_predict_data
 from .objective import BinaryObjective, _check_C, _check_l1_ratio
 from .softmax import MultinomialObjective, _shifted_logits
@@ -62,6 +63,9 @@ class LogisticRegression(ClassifierBase):
         rounding, far slower; for checking and teaching).
     fused : bool, default True
         With ``engine="value"``: fused nodes or the composed graph.
+    progress : bool or None, default False
+        A tqdm bar on stderr showing the solver's iterations and objective: None shows it
+        when tqdm is installed and stderr is a terminal, True always (tqdm required).
 
     Attributes
     ----------
@@ -104,6 +108,7 @@ class LogisticRegression(ClassifierBase):
         standardize: bool = False,
         engine: str = "numpy",
         fused: bool = True,
+        progress: bool | None = False,
     ) -> None:
         self.C = C
         self.l1_ratio = l1_ratio
@@ -116,6 +121,7 @@ class LogisticRegression(ClassifierBase):
         self.standardize = standardize
         self.engine = engine
         self.fused = fused
+        self.progress = progress
 
     def _check_params(self) -> None:
         """Refuse bad parameters before any work, naming the value received."""
@@ -190,14 +196,26 @@ class LogisticRegression(ClassifierBase):
             objective = BinaryObjective(X, y_index, **options)
         else:
             objective = MultinomialObjective(X, y_index, n_classes=K, **options)
-        result = minimize(
-            objective,
-            np.zeros(objective.n_params),
-            solver=self.solver,
-            tol=float(self.tol),
-            max_iter=int(self.max_iter),
-            learning_rate=self.learning_rate,
-        )
+        bar = progress_bar(int(self.max_iter), self.progress, desc=f"training ({self.engine})")
+
+        def show(n_iter: int, theta: NDArray[np.float64], fun: float) -> bool:
+            bar.set_postfix_str(f"objective={fun:.6g}", refresh=False)
+            bar.update()
+            return False  # never stop the solver
+
+        try:
+            result = minimize(
+                objective,
+                np.zeros(objective.n_params),
+                solver=self.solver,
+                tol=float(self.tol),
+                max_iter=int(self.max_iter),
+                learning_rate=self.learning_rate,
+                callback=None if bar is None else show,
+            )
+        finally:
+            if bar is not None:
+                bar.close()
         coef, intercept = _coefficients(objective, result.theta, K)
         # w.((x - mean) / scale) + b = (w / scale).x + (b - w.(mean / scale))
         coef = coef / scale

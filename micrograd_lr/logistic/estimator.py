@@ -177,12 +177,14 @@ class LogisticRegression(ClassifierBase):
                 "This solver needs samples of at least 2 classes in the data, but the data "
                 f"contains only one class: {self.classes_[0]!r}"
             )
-        weights = self._sample_weights(y_index, weights)
         mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
         if self.standardize:
-            mean, scale = X.mean(axis=0), X.std(axis=0)
+            # Statistics weighted by sample_weight, so that a weight of 2 is a repeated row.
+            mean = np.average(X, axis=0, weights=weights)
+            scale = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=weights))
             scale[scale == 0] = 1.0  # a constant feature stays constant
             X = (X - mean) / scale
+        weights = self._sample_weights(y_index, weights)
         options: dict[str, Any] = {
             "C": float(self.C),
             "l1_ratio": float(self.l1_ratio),

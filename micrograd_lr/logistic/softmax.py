@@ -300,7 +300,8 @@ class MultinomialObjective:
     >>> theta = np.zeros(f.n_params)
     >>> bool(np.isclose(f.primal(theta), 3 * np.log(3)))
     True
-    >>> (3 * f.smooth_value_and_gradient(theta)[1]).reshape(2, 3).round(4).tolist()
+    >>> gradient = 3 * f.smooth_value_and_gradient(theta)[1]
+    >>> (gradient.reshape(2, 3).round(4) + 0.0).tolist()  # + 0.0 turns -0.0 into 0.0
     [[1.0, 0.0, -1.0], [0.0, 0.0, 0.0]]
     """
 

@@ -31,8 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd_lr import Value, gradcheck
-from micrograd_lr.engine import no_grad
+from micrograd_lr import Value, gradcheck, no_grad
 from micrograd_lr.nn import MLP
 
 # Beside the examples, in a folder that .gitignore covers: running an example leaves the

@@ -12,7 +12,7 @@ pre-activation ``b + w0*x0 + w1*x1 + ...`` from ``2 * nin`` nodes (a product and
 input); here it is **one node**, ``w·x+b``, that adds the products in micrograd's order
 (``((b + w0*x0) + w1*x1) + ...``, so the same float) and knows its local derivatives
 (``x_i`` for ``w_i``, ``w_i`` for ``x_i``, 1 for ``b``). micrograd's moons demo then trains
-about 50x faster than on micrograd (see docs/micrograd.md). Gradients agree with
+about 40-50x faster than on micrograd (see docs/micrograd.md). Gradients agree with
 micrograd's to rounding: each contribution is the same product, but where a weight collects
 contributions from many examples, the order of the additions differs (micrograd's own order
 changes from process to process, as it comes from iterating a ``set``).

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd_lr import Value
+from micrograd_lr import Value, no_grad
 from micrograd_lr.autodiff import hessian
-from micrograd_lr.engine import gradients, no_grad
+from micrograd_lr.engine import gradients
 from micrograd_lr.graph import nodes
 from micrograd_lr.nn import MLP, NEURON_SYMBOL, Layer, Module, Neuron
 

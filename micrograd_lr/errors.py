@@ -10,6 +10,7 @@ __all__ = [
     "GraphTooLargeError",
     "GraphvizNotFoundError",
     "MicrogradLRError",
+    "TraceMismatchError",
     "UsageError",
 ]
 
@@ -48,3 +49,9 @@ class GraphTooLargeError(MicrogradLRError, ValueError):
 class GraphvizNotFoundError(MicrogradLRError, RuntimeError):
     """The Graphviz ``dot`` program, needed to render SVG, PNG or PDF, is not installed or
     not on PATH. Writing ``.dot`` source needs no Graphviz."""
+
+
+class TraceMismatchError(MicrogradLRError, RuntimeError):
+    """A compiled (traced) graph no longer matches what its function builds: the function's
+    control flow depends on the data, so the trace is not valid at these inputs (see
+    `micrograd_lr.compile`)."""

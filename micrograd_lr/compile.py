@@ -1,0 +1,862 @@
+"""Trace a Value graph once, then replay its forward and backward passes fast, bit for bit.
+
+`compile` walks a graph built by the engine (through its public accessors only) and turns
+it into straight-line Python: one statement per node for the forward pass and one per edge
+for the backward pass, in the engine's own order (`graph.consumers_first`), with the same
+float operations, so every value and gradient is equal to the engine's bit for bit. The code
+is generated in bounded chunks (each a generator that computes its nodes forward, pauses,
+and backpropagates through them when resumed), so compiling costs time linear in the graph
+and a million-node graph needs no recursion.
+
+A trace records one path through the program: it stays valid only while the program's
+control flow does not depend on the data (``if x.data > 0: ...``). See ``check_every`` and
+``key`` for guarding against it, and docs/compile.md.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import operator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from numbers import Real
+from typing import Any, NoReturn
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from . import fused
+from .engine import OPS, Op, Value
+from .errors import TraceMismatchError
+from .graph import consumers_first
+
+__all__ = ["Compiled", "CompiledHessian", "compile", "compile_gradient", "compile_hessian"]
+
+CHUNK_EDGES = 2000
+"""About how many statements one generated function holds: compiling one huge function
+costs more than linear time in CPython, bounded chunks keep it linear."""
+
+
+# --------------------------------------------------------------------------------------------
+# The engine's operations as code. Known forward functions and derivative rules (found by
+# identity on the engine's Op table) become inline expressions with the same float
+# operations; anything else (a user's Op) is called as it is.
+# --------------------------------------------------------------------------------------------
+_SIGMOID_F = OPS["sigmoid"].forward
+_RELU_F = OPS["relu"].forward
+_LINEAR_CODE = fused.linear_op([0.0]).forward.__code__  # type: ignore[attr-defined]
+_MEAN_OP = fused.mean([Value(0.0)]).op
+assert _MEAN_OP is not None
+_MEAN_CODE = _MEAN_OP.forward.__code__  # type: ignore[attr-defined]
+
+_BINARY_FORWARD = {
+    operator.add: "{0} + {1}",
+    operator.sub: "{0} - {1}",
+    operator.mul: "{0} * {1}",
+    operator.truediv: "{0} / {1}",
+    operator.pow: "{0} ** {1}",
+}
+_UNARY_FORWARD = {
+    operator.neg: "-{0}",
+    abs: "abs({0})",
+    math.exp: "exp({0})",
+    math.log: "log({0})",
+    math.tanh: "tanh({0})",
+    _SIGMOID_F: "sig({0})",
+    _RELU_F: "({0} if {0} > 0 else 0.0)",
+    fused.log_loss_float: "logloss({0}, {1})",
+}
+
+
+def _rule_templates() -> dict[int, str]:
+    """Inline forms of the engine's derivative rules, by the rule's identity. ``{o}`` is the
+    node's own value, ``{0}``, ``{1}`` its operands (each rule's own arithmetic, verbatim)."""
+    mul, div, pow_, abs_, exp, log, tanh, sigmoid, relu = (
+        OPS[name].derivatives
+        for name in ("mul", "div", "pow", "abs", "exp", "log", "tanh", "sigmoid", "relu")
+    )
+    return {
+        id(mul[0]): "{1}",
+        id(mul[1]): "{0}",
+        id(div[0]): "(1 / {1})",
+        id(div[1]): "(-{o} / {1})",
+        id(pow_[1]): "({o} * log({0}))",
+        id(abs_[0]): "(1.0 if {0} > 0 else -1.0 if {0} < 0 else 0.0)",
+        id(exp[0]): "{o}",
+        id(log[0]): "(1 / {0})",
+        id(tanh[0]): "(1 - {o} * {o})",
+        id(sigmoid[0]): "({o} * sig(-{0}))",
+        id(relu[0]): "(1.0 if {0} > 0 else 0.0)",
+        id(fused.LOG_LOSS.derivatives[0]): "(sig({0}) - {1})",
+    }
+
+
+_RULES = _rule_templates()
+_POW_BASE_RULE = OPS["pow"].derivatives[0]
+_POW_FORWARD = operator.pow
+
+# How to rebuild a node with the engine itself (used to raise the engine's own error, with
+# its message, when a replay fails, and to re-trace): by forward function.
+_REBUILD: dict[Any, Callable[..., Value]] = {
+    operator.add: operator.add,
+    operator.sub: operator.sub,
+    operator.mul: operator.mul,
+    operator.truediv: operator.truediv,
+    operator.pow: operator.pow,
+    operator.neg: operator.neg,
+    abs: abs,
+    math.exp: Value.exp,
+    math.log: Value.log,
+    math.tanh: Value.tanh,
+    _SIGMOID_F: Value.sigmoid,
+    _RELU_F: Value.relu,
+    fused.log_loss_float: fused.log_loss,
+}
+
+
+class _Fail(Exception):
+    """A guard in generated code saw an input the engine would refuse."""
+
+
+def _fail() -> None:
+    raise _Fail
+
+
+_NAMESPACE: dict[str, Any] = {
+    "exp": math.exp,
+    "log": math.log,
+    "tanh": math.tanh,
+    "sig": _SIGMOID_F,
+    "logloss": fused.log_loss_float,
+    "inf": math.inf,
+    "_fail": _fail,
+    "_pb": _POW_BASE_RULE,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# The traced graph: flat lists indexed by forward position (operands before consumers)
+# --------------------------------------------------------------------------------------------
+class _Graph:
+    """A traced graph in forward order: ``ops[i]`` (None for a leaf), ``args[i]`` (operands
+    in written order: an int is a node's position, a float a folded number), ``labels[i]``,
+    and for leaves either an input position or a constant value."""
+
+    __slots__ = ("args", "data", "inputs", "labels", "n_inputs", "ops")
+
+    def __init__(self, root: Value, inputs: Sequence[Value]) -> None:
+        order = consumers_first(root)
+        order.reverse()
+        position = {id(node): i for i, node in enumerate(order)}
+        self.n_inputs = len(inputs)
+        self.inputs: dict[int, int] = {}  # forward position -> input number
+        for k, x in enumerate(inputs):
+            if x.op is not None:
+                raise ValueError(
+                    f"inputs[{k}] ({x._describe()}) is computed from other nodes; inputs must "
+                    "be leaves (Values you created), which the replay gets new data for"
+                )
+            i = position.get(id(x))
+            if i is not None:
+                if i in self.inputs:
+                    raise ValueError(f"inputs[{k}] is inputs[{self.inputs[i]}] again")
+                self.inputs[i] = k
+        self.ops: list[Op | None] = []
+        self.args: list[tuple[int | float, ...]] = []
+        self.labels: list[str] = []
+        self.data: list[float] = []  # a leaf's value (the constant for non-inputs)
+        for node in order:
+            self.ops.append(node.op)
+            self.args.append(
+                tuple(position[id(o)] if isinstance(o, Value) else o for o in node.operands)
+            )
+            self.labels.append(node.label)
+            self.data.append(node.data if node.op is None else 0.0)
+        del position, order
+
+    def __len__(self) -> int:
+        return len(self.ops)
+
+    def structure(self) -> list[tuple[Any, ...]]:
+        """What a re-trace must reproduce for the compiled code to stay valid."""
+        out = []
+        for i, op in enumerate(self.ops):
+            if op is None:
+                leaf = ("input", self.inputs[i]) if i in self.inputs else ("leaf", self.data[i])
+                out.append((*leaf, self.labels[i]))
+            else:
+                out.append((_op_key(op), self.args[i], self.labels[i]))
+        return out
+
+    def rebuild(self, xs: Sequence[float], *, node_note: bool = True) -> list[Value]:
+        """The graph built again by the engine at the inputs ``xs`` (raising the engine's own
+        error where it fails); returns the nodes in forward order."""
+        nodes: list[Value] = []
+        for i, op in enumerate(self.ops):
+            label = self.labels[i]
+            if op is None:
+                data = xs[self.inputs[i]] if i in self.inputs else self.data[i]
+                nodes.append(Value(data, label))
+                continue
+            operands = [nodes[a] if type(a) is int else a for a in self.args[i]]
+            try:
+                node = _rebuild_node(op, operands)
+            except Exception as exc:
+                if node_note:
+                    shown = f"labelled {label!r}" if label else "unlabelled"
+                    exc.add_note(
+                        f"(raised by compiled node #{i} of {len(self)}, {shown}, op {op.symbol!r})"
+                    )
+                raise
+            node.label = label
+            nodes.append(node)
+        return nodes
+
+
+def _op_key(op: Op) -> tuple[Any, ...]:
+    forward = getattr(op.forward, "__code__", op.forward)
+    rules = tuple(d if type(d) is float else getattr(d, "__code__", d) for d in op.derivatives)
+    return (op.symbol, forward, rules, op.constant_first)
+
+
+def _rebuild_node(op: Op, operands: list[Any]) -> Value:
+    apply = _REBUILD.get(op.forward)
+    if apply is not None:
+        return apply(*operands)
+    code = getattr(op.forward, "__code__", None)
+    if code is _LINEAR_CODE:
+        return fused.linear(operands[:-1], operands[-1], op)
+    if code is _MEAN_CODE:
+        return fused.mean(operands)
+    raise TypeError(
+        f"cannot rebuild a node of the user-defined op {op.symbol!r} with the engine; "
+        "only the engine's ops and micrograd_lr.fused nodes can be re-traced from a compiled "
+        "graph (compile a function instead of a root to re-trace with it)"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Code generation
+# --------------------------------------------------------------------------------------------
+class _Codegen:
+    """Turns a `_Graph` into chunk generators. Values and gradients that cross a chunk
+    boundary travel through the list ``S``; everything else stays in fast locals."""
+
+    def __init__(self, graph: _Graph, *, named: bool, chunk_edges: int) -> None:
+        self.g = graph
+        n = len(graph)
+        self.namespace = dict(_NAMESPACE)
+        self.n_slots = 0
+        self.value_slot: list[int] = [-1] * n
+        self.grad_slot: list[int] = [-1] * n
+        # gradient state while generating the backward pass in the engine's order:
+        # 0 nothing added yet, 1 partial sum in S, 2 a local of the current chunk.
+        self.state = bytearray(n)
+        self.chunk_of = [0] * n
+        self.bounds = self._chunk_bounds(chunk_edges)
+        self.output_slots: dict[int, int] = {}  # forward position -> slot of its gradient
+        self.wanted = set(graph.inputs)
+        if named:
+            self.wanted.update(i for i, label in enumerate(graph.labels) if label)
+        self.root_value_slot = self._slot()
+        self.zero_slot = self._slot()  # stays 0.0: the gradient of an unused input
+
+    def _slot(self) -> int:
+        self.n_slots += 1
+        return self.n_slots - 1
+
+    def _chunk_bounds(self, chunk_edges: int) -> list[tuple[int, int]]:
+        bounds = []
+        lo = cost = 0
+        for i, args in enumerate(self.g.args):
+            cost += 1 + len(args)
+            self.chunk_of[i] = len(bounds)
+            if cost >= chunk_edges:
+                bounds.append((lo, i + 1))
+                lo, cost = i + 1, 0
+        if lo < len(self.g):
+            bounds.append((lo, len(self.g)))
+        return bounds
+
+    def literal(self, x: float) -> str:
+        if math.isfinite(x):
+            text = repr(x)
+            return f"({text})" if text.startswith("-") else text
+        name = f"k{len(self.namespace)}"
+        self.namespace[name] = x
+        return name
+
+    def functions(self) -> list[Any]:
+        """The chunk generator functions, first chunk first."""
+        functions = []
+        # Backward runs in the engine's order, the last chunk first, and the gradient state
+        # must follow it: generate the chunks in that order.
+        for lo, hi in reversed(self.bounds):
+            source = self._chunk_source(lo, hi)
+            code = builtins.compile(source, f"<compiled chunk {lo}-{hi}>", "exec")
+            local: dict[str, Any] = {}
+            exec(code, self.namespace, local)
+            functions.append(local["chunk"])
+        functions.reverse()
+        return functions
+
+    def _chunk_source(self, lo: int, hi: int) -> str:
+        g = self.g
+        names: dict[int, str] = {}
+        head: list[str] = []
+        body: list[str] = []
+        lit = self.literal
+
+        def name(j: int | float) -> str:
+            if type(j) is not int:
+                return lit(j)
+            found = names.get(j)
+            if found is not None:
+                return found
+            if g.ops[j] is None and j not in g.inputs:
+                return lit(g.data[j])
+            found = names[j] = f"v{len(names)}"
+            if j in g.inputs:
+                head.append(f"{found} = X[{g.inputs[j]}]")
+            else:  # computed in an earlier chunk
+                if self.value_slot[j] < 0:
+                    self.value_slot[j] = self._slot()
+                head.append(f"{found} = S[{self.value_slot[j]}]")
+            return found
+
+        # Forward: one statement per node (leaves are loaded where used).
+        for i in range(lo, hi):
+            op = g.ops[i]
+            if op is None:
+                continue
+            operands = [name(a) for a in g.args[i]]
+            out = names[i] = f"v{len(names)}"
+            body.append(f"{out} = {self._forward(i, op, operands)}")
+            body.extend(self._guards(i, op, operands))
+        stores = []
+        for i in range(lo, hi):
+            if self.value_slot[i] >= 0:
+                stores.append(f"S[{self.value_slot[i]}] = {names[i]}")
+        if hi == len(g):
+            root = hi - 1
+            stores.append(f"S[{self.root_value_slot}] = {name(root)}")
+
+        # Backward: the engine's order (consumers first) is this chunk's nodes from last to
+        # first; each edge adds local derivative * gradient, as Value.backward does.
+        back: list[str] = []
+        gnames: dict[int, str] = {}
+        state = self.state
+        for i in range(hi - 1, lo - 1, -1):
+            if i == len(g) - 1:
+                gi = gnames[i] = "g_root"
+                back.append("g_root = 1.0")
+            elif state[i] == 2:
+                gi = gnames[i]
+            elif state[i] == 1:
+                gi = gnames[i] = f"g{len(gnames)}"
+                back.append(f"{gi} = S[{self.grad_slot[i]}]")
+            else:
+                continue  # unreachable: every node but the root has a consumer
+            if i in self.wanted:
+                slot = self.output_slots[i] = self._slot()
+                back.append(f"S[{slot}] = {gi}")
+            op = g.ops[i]
+            if op is None:
+                continue
+            args = g.args[i]
+            operands = [name(a) for a in args]
+            for k, a in enumerate(args):
+                if type(a) is not int:
+                    continue
+                d = self._derivative(i, op, k, names[i], operands)
+                term = gi if d == "1.0" else f"{d} * {gi}"
+                if a >= lo:  # a local of this chunk
+                    if state[a] == 0:
+                        ga = gnames[a] = f"g{len(gnames)}"
+                        back.append(f"{ga} = 0.0 + {term}")
+                    elif state[a] == 1:
+                        ga = gnames[a] = f"g{len(gnames)}"
+                        back.append(f"{ga} = S[{self.grad_slot[a]}] + {term}")
+                    else:
+                        back.append(f"{gnames[a]} += {term}")
+                    state[a] = 2
+                else:
+                    if state[a] == 0:
+                        self.grad_slot[a] = self._slot()
+                        back.append(f"S[{self.grad_slot[a]}] = 0.0 + {term}")
+                        state[a] = 1
+                    else:
+                        back.append(f"S[{self.grad_slot[a]}] += {term}")
+        lines = ["def chunk(X, S):", *head, *body, *stores, "yield", *back, "return"]
+        return "\n    ".join(lines) + "\n"
+
+    def _forward(self, i: int, op: Op, operands: list[str]) -> str:
+        f = op.forward
+        template = _BINARY_FORWARD.get(f) if len(operands) == 2 else None
+        if template is None and f in _UNARY_FORWARD and len(operands) == _arity(f):
+            template = _UNARY_FORWARD[f]
+        if template is not None:
+            return template.format(*operands)
+        code = getattr(f, "__code__", None)
+        if code is _LINEAR_CODE:  # ((w0 x0 + w1 x1) + ...) + b, as fused.linear sums
+            row = op.derivatives[:-1]
+            terms = [f"{w} * {self.literal(x)}" for w, x in zip(operands, row, strict=False)]
+            return " + ".join(terms) + f" + {operands[-1]}"
+        if code is _MEAN_CODE:
+            return f"({' + '.join(operands)}) / {len(operands)}"
+        fname = f"f{len(self.namespace)}"
+        self.namespace[fname] = f
+        return f"{fname}({', '.join(operands)})"
+
+    def _guards(self, i: int, op: Op, operands: list[str]) -> list[str]:
+        # The float operations raise wherever the engine refuses an input, except a
+        # negative base to a fractional power (Python returns a complex number) and a
+        # Value exponent on a base <= 0 (caught only later, by log): check those here.
+        if op.forward is not _POW_FORWARD:
+            return []
+        base, exponent = self.g.args[i]
+        if type(exponent) is int and type(base) is int:
+            return [f"if {operands[0]} <= 0: _fail()"]
+        if type(base) is int and not float(exponent).is_integer():
+            return [f"if {operands[0]} < 0: _fail()"]
+        return []
+
+    def _derivative(self, i: int, op: Op, k: int, out: str, operands: list[str]) -> str:
+        rule = op.derivatives[k]
+        if type(rule) is float:
+            return self.literal(rule)
+        template = _RULES.get(id(rule))
+        if template is not None:
+            return template.format(*operands, o=out)
+        exponent = self.g.args[i][-1]
+        if rule is _POW_BASE_RULE and type(exponent) is float:
+            # _power_base_rule with a folded exponent b: its branches on b are decided now,
+            # the one on the base's value at replay.
+            if exponent == 0:
+                return "0.0"
+            a = operands[0]
+            general = f"({self.literal(exponent)} * {a} ** {self.literal(exponent - 1)})"
+            if 0 < exponent < 1:
+                return f"(inf if {a} == 0 else {general})"
+            return general
+        rname = f"r{len(self.namespace)}"
+        self.namespace[rname] = rule
+        return f"{rname}({out}, {', '.join(operands)})"
+
+
+def _arity(f: Any) -> int:
+    return 2 if f is fused.log_loss_float else 1
+
+
+# --------------------------------------------------------------------------------------------
+# The compiled object
+# --------------------------------------------------------------------------------------------
+class _Program:
+    """One traced graph compiled: the chunk functions and where results land in ``S``."""
+
+    __slots__ = (
+        "chunks",
+        "graph",
+        "grad_slots",
+        "input_labels",
+        "n_inputs",
+        "n_nodes",
+        "n_slots",
+        "named_slots",
+        "structure",
+        "value_slot",
+    )
+
+    def __init__(
+        self,
+        root: Value,
+        inputs: Sequence[Value],
+        *,
+        named: bool,
+        keep_structure: bool,
+        chunk_edges: int,
+    ) -> None:
+        graph = _Graph(root, inputs)
+        gen = _Codegen(graph, named=named, chunk_edges=chunk_edges)
+        self.chunks = tuple(gen.functions())
+        self.n_slots = gen.n_slots
+        self.value_slot = gen.root_value_slot
+        position = {k: i for i, k in graph.inputs.items()}
+        self.grad_slots = tuple(
+            gen.output_slots[position[k]] if k in position else gen.zero_slot
+            for k in range(len(inputs))
+        )
+        self.named_slots: dict[str, int] = {}
+        if named:
+            for i, label in enumerate(graph.labels):
+                if not label:
+                    continue
+                if label in self.named_slots:
+                    raise ValueError(
+                        f"two nodes are labelled {label!r}: named gradients need distinct "
+                        "labels (relabel one, or compile with named=False)"
+                    )
+                self.named_slots[label] = gen.output_slots[i]
+        self.n_inputs = len(inputs)
+        self.input_labels = [x.label for x in inputs]
+        self.n_nodes = len(graph)
+        self.structure = graph.structure() if keep_structure else None
+        self.graph = graph  # kept to raise the engine's own errors (see failed)
+        del gen
+
+    def run(self, xs: list[float], build: Callable[[list[Value]], Value] | None) -> list[float]:
+        S = [0.0] * self.n_slots
+        gens = [chunk(xs, S) for chunk in self.chunks]
+        try:
+            for gen in gens:
+                next(gen)
+            for gen in reversed(gens):
+                next(gen, None)
+        except Exception as exc:
+            failure = exc
+        else:
+            return S
+        del gens  # outside the handler: the engine's error is not chained to the replay's
+        self.failed(xs, failure, build)
+        raise AssertionError("unreachable")
+
+    def failed(
+        self, xs: list[float], exc: Exception, build: Callable[[list[Value]], Value] | None
+    ) -> NoReturn:
+        """Run the engine at ``xs`` so that it raises its own error (same type and message).
+
+        With the function, calling it is exactly what the engine would do (the first node to
+        fail in the program's own order raises). From a root, the graph is rebuilt node by
+        node in forward order, with a note naming the node."""
+        try:
+            if build is not None:
+                leaves = [Value(x, label) for x, label in zip(xs, self.input_labels, strict=True)]
+                try:
+                    build(leaves)
+                except (ArithmeticError, ValueError) as error:
+                    error.add_note(
+                        "(the compiled replay failed at these inputs; the function ran on the "
+                        "engine to report the error)"
+                    )
+                    raise
+            else:
+                self.graph.rebuild(xs)
+        except (ArithmeticError, ValueError):
+            raise
+        except TypeError:  # a user's Op cannot be rebuilt: keep the replay's error
+            pass
+        raise exc
+
+
+def _as_floats(x: Any, n: int) -> list[float]:
+    if isinstance(x, np.ndarray):
+        if x.shape != (n,):
+            raise ValueError(f"expected {n} inputs (an array of shape ({n},)), got shape {x.shape}")
+        if x.dtype.kind not in "fiu":
+            raise TypeError(f"inputs must be numbers, got an array of dtype {x.dtype}")
+        return x.astype(np.float64, copy=False).tolist()  # type: ignore[no-any-return]
+    if len(x) != n:
+        raise ValueError(f"expected {n} inputs, got {len(x)}")
+    out = []
+    for k, v in enumerate(x):
+        if type(v) is float:
+            out.append(v)
+        elif isinstance(v, Real) and not isinstance(v, bool):
+            out.append(float(v))
+        else:
+            raise TypeError(f"input {k} must be a number, got {type(v).__name__}: {v!r}")
+    return out
+
+
+class Compiled:
+    """A Value graph traced once, replayed on new inputs: ``(value, gradient)`` bit for bit
+    as the engine would compute them. Made by `compile`.
+
+    Call it with the inputs as numbers (``c(1.0, 2.0)``), one sequence or one NumPy array
+    (``c(np.array([1.0, 2.0]))``). It returns ``(value, grad)``, ``grad`` a float64 array
+    of d value / d input; with ``named=True`` also a dict of the gradient of every labelled
+    node.
+
+    Attributes
+    ----------
+    n_inputs : int
+    n_nodes : int
+        Nodes in the traced graph.
+    calls, retraces : int
+        How many times it was called, and re-traced (by ``check_every`` or ``key``).
+    """
+
+    def __init__(
+        self,
+        build: Callable[[list[Value]], Value] | None,
+        root: Value | None,
+        inputs: Sequence[Value],
+        *,
+        named: bool = False,
+        check_every: int | None = None,
+        key: Callable[[list[float]], Hashable] | None = None,
+        max_traces: int = 8,
+        chunk_edges: int = CHUNK_EDGES,
+    ) -> None:
+        self._build = build
+        self._named = named
+        self._check_every = check_every
+        self._key = key
+        self._max_traces = max_traces
+        self._chunk_edges = chunk_edges
+        self._labels = [x.label for x in inputs]
+        self.n_inputs = len(inputs)
+        self.calls = 0
+        self.retraces = 0
+        if root is None:
+            assert build is not None
+            root = build(list(inputs))
+        self._programs: OrderedDict[Hashable, _Program] = OrderedDict()
+        xs = [x.data for x in inputs]
+        program = self._compile(root, inputs)
+        self._programs[key(xs) if key is not None else None] = program
+        self.n_nodes = program.n_nodes
+
+    def _compile(self, root: Value, inputs: Sequence[Value]) -> _Program:
+        if not isinstance(root, Value):
+            raise TypeError(f"the function must return a Value, got {type(root).__name__}")
+        return _Program(
+            root,
+            inputs,
+            named=self._named,
+            keep_structure=self._check_every is not None,
+            chunk_edges=self._chunk_edges,
+        )
+
+    def _trace(self, xs: list[float]) -> tuple[Value, list[Value]]:
+        assert self._build is not None
+        leaves = [Value(x, label) for x, label in zip(xs, self._labels, strict=True)]
+        root = self._build(leaves)
+        if not isinstance(root, Value):
+            raise TypeError(f"the function must return a Value, got {type(root).__name__}")
+        return root, leaves
+
+    def _program(self, xs: list[float]) -> _Program:
+        if self._key is None:
+            return next(iter(self._programs.values()))
+        k = self._key(xs)
+        program = self._programs.get(k)
+        if program is None:
+            root, leaves = self._trace(xs)
+            program = self._compile(root, leaves)
+            self.retraces += 1
+            self._programs[k] = program
+            while len(self._programs) > self._max_traces:
+                self._programs.popitem(last=False)
+        else:
+            self._programs.move_to_end(k)
+        return program
+
+    def __call__(self, *x: Any) -> Any:
+        xs = _as_floats(x[0] if len(x) == 1 and not isinstance(x[0], Real) else x, self.n_inputs)
+        program = self._program(xs)
+        S = program.run(xs, self._build)
+        self.calls += 1
+        value = S[program.value_slot]
+        grad = np.array([S[s] for s in program.grad_slots], dtype=np.float64)
+        if self._check_every is not None and self.calls % self._check_every == 0:
+            self._check(program, xs, value, grad)
+        if self._named:
+            return value, grad, {label: S[s] for label, s in program.named_slots.items()}
+        return value, grad
+
+    def check(self, *x: Any) -> None:
+        """Re-trace at ``x`` and raise `TraceMismatchError` if the graph's structure, the
+        value or a gradient differs from the compiled replay's."""
+        xs = _as_floats(x[0] if len(x) == 1 and not isinstance(x[0], Real) else x, self.n_inputs)
+        program = self._program(xs)
+        S = program.run(xs, self._build)
+        value = S[program.value_slot]
+        grad = np.array([S[s] for s in program.grad_slots], dtype=np.float64)
+        self._check(program, xs, value, grad)
+
+    def _check(self, program: _Program, xs: list[float], value: float, grad: Any) -> None:
+        if self._build is None:
+            raise TypeError(
+                "check needs the function: compile(f, inputs) can re-trace, "
+                "compile(root, inputs) cannot"
+            )
+        root, leaves = self._trace(xs)
+        self.retraces += 1
+        where = f"at call {self.calls} (inputs {xs if len(xs) <= 6 else '...'})"
+        structure = _Graph(root, leaves).structure()
+        expected = program.structure
+        if expected is None:
+            program.structure = expected = program.graph.structure()
+        if structure != expected:
+            first = next(
+                (i for i, (a, b) in enumerate(zip(structure, expected, strict=False)) if a != b),
+                min(len(structure), len(expected)),
+            )
+            raise TraceMismatchError(
+                f"the function built a different graph {where}: {len(structure)} nodes "
+                f"against {len(expected)} traced, first difference at node #{first}. Its "
+                "control flow depends on the data (e.g. `if x.data > 0`), so the trace is not "
+                "valid here: give compile a key= that tells the branches apart, or use the "
+                "plain engine"
+            )
+        root.backward()
+        engine = np.array([leaf.grad for leaf in leaves], dtype=np.float64)
+        if _bits(root.data) != _bits(value) or engine.tobytes() != grad.tobytes():
+            raise TraceMismatchError(
+                f"the replay differs from the engine {where}: value {value!r} against "
+                f"{root.data!r}, gradients {grad.tolist()} against {engine.tolist()}"
+            )
+
+    def forward(self, *x: Any) -> float:
+        """The value alone (the backward pass is skipped)."""
+        xs = _as_floats(x[0] if len(x) == 1 and not isinstance(x[0], Real) else x, self.n_inputs)
+        program = self._program(xs)
+        S = [0.0] * program.n_slots
+        try:
+            for chunk in program.chunks:
+                next(chunk(xs, S))
+        except Exception as exc:
+            failure = exc
+        else:
+            return S[program.value_slot]
+        program.failed(xs, failure, self._build)
+        raise AssertionError("unreachable")
+
+    def __repr__(self) -> str:
+        return f"<Compiled: {self.n_inputs} inputs, {self.n_nodes} nodes>"
+
+
+def _bits(x: float) -> bytes:
+    return np.float64(x).tobytes()
+
+
+def _leaves(inputs: Any, labels: Sequence[str] | None) -> list[Value]:
+    if isinstance(inputs, int) and not isinstance(inputs, bool):
+        raise TypeError(
+            "give example inputs (numbers or Values) to trace at, not a count: the trace "
+            "runs the function once on them, e.g. compile(f, [1.0, 2.0])"
+        )
+    if isinstance(inputs, np.ndarray):
+        inputs = inputs.tolist()
+    leaves = []
+    for k, x in enumerate(inputs):
+        label = labels[k] if labels is not None else f"x{k}"
+        if isinstance(x, Value):
+            leaves.append(x)
+        elif isinstance(x, Real) and not isinstance(x, bool):
+            leaves.append(Value(float(x), label))
+        else:
+            raise TypeError(f"inputs[{k}] must be a number or a Value, got {type(x).__name__}")
+    return leaves
+
+
+def compile(  # noqa: A001 - the public name the design asks for
+    f: Callable[..., Value] | Value,
+    inputs: Sequence[Value | float] | ArrayLike,
+    *,
+    named: bool = False,
+    check_every: int | None = None,
+    key: Callable[[list[float]], Hashable] | None = None,
+    labels: Sequence[str] | None = None,
+    chunk_edges: int = CHUNK_EDGES,
+) -> Compiled:
+    """Trace a graph of Values once and return a `Compiled` replay of it.
+
+    Parameters
+    ----------
+    f : callable or Value
+        A function ``f(x0, x1, ...) -> Value`` of Values, traced by calling it once on
+        leaves holding ``inputs``; or a root Value already built, with ``inputs`` its leaves.
+    inputs : sequence of float or Value, or a NumPy array
+        The point to trace at (for a function), or the leaf Values the root was built from.
+        Leaves the graph uses that are not inputs are constants of the compiled graph.
+    named : bool, default False
+        Also return the gradient of every labelled node, as a dict label -> float.
+    check_every : int, optional
+        Every this many calls, re-trace (function form only) and raise
+        `TraceMismatchError` if the graph's structure or any number differs.
+    key : callable, optional
+        ``key(xs) -> hashable`` naming the branches the function takes at ``xs`` (for a
+        function whose control flow depends on the data): a new key re-traces, and up to 8
+        traces are kept, most recently used first.
+    labels : sequence of str, optional
+        Labels for leaves made from numbers (default ``x0``, ``x1``, ...); error messages
+        name them.
+    chunk_edges : int, default 2000
+        About how many statements each generated function holds.
+
+    Returns
+    -------
+    Compiled
+
+    Examples
+    --------
+    >>> c = compile(lambda a, b: (a - 1) * (b + a), [2.0, 3.0])
+    >>> value, grad = c(2.0, 3.0)
+    >>> value, grad.tolist()
+    (5.0, [6.0, 1.0])
+    >>> c(3.0, 1.0)[0]
+    8.0
+    """
+    if check_every is not None and (
+        isinstance(check_every, bool) or not isinstance(check_every, int) or check_every < 1
+    ):
+        raise ValueError(f"check_every must be a positive int, got {check_every!r}")
+    if isinstance(f, Value):
+        if check_every is not None or key is not None:
+            raise TypeError(
+                "check_every and key re-trace by calling the function: compile(f, inputs) "
+                "with a function, not a root Value"
+            )
+        leaves = list(inputs)  # type: ignore[arg-type]
+        for k, x in enumerate(leaves):
+            if not isinstance(x, Value):
+                raise TypeError(
+                    f"with a root Value, inputs must be its leaf Values; inputs[{k}] is a "
+                    f"{type(x).__name__}"
+                )
+        return Compiled(None, f, leaves, named=named, chunk_edges=chunk_edges)
+    if not callable(f):
+        raise TypeError(f"f must be a function of Values or a Value, got {type(f).__name__}")
+    leaves = _leaves(inputs, labels)
+    function = f
+    return Compiled(
+        lambda xs: function(*xs),
+        None,
+        leaves,
+        named=named,
+        check_every=check_every,
+        key=key,
+        chunk_edges=chunk_edges,
+    )
+
+
+def compile_gradient(
+    build_cost: Callable[..., Value],
+    inputs: Sequence[float] | ArrayLike,
+    *,
+    key: Callable[[list[float]], Hashable] | None = None,
+    check_every: int | None = None,
+) -> Callable[[ArrayLike], tuple[float, NDArray[np.float64]]]:
+    """``build_cost(*values) -> Value`` compiled into ``gradient(x) -> (cost, grad array)``.
+
+    The helper for training loops: trace once at ``inputs``, then each call replays forward
+    and backward at a new point ``x`` (a NumPy array or sequence of floats). See `compile`.
+
+    Examples
+    --------
+    >>> gradient = compile_gradient(lambda w, b: (w * 2.0 + b - 1.0) ** 2, [0.0, 0.0])
+    >>> cost, g = gradient([1.0, 0.5])
+    >>> cost, g.tolist()
+    (2.25, [6.0, 3.0])
+    """
+    compiled = compile(build_cost, inputs, key=key, check_every=check_every)
+
+    def gradient(x: ArrayLike) -> tuple[float, NDArray[np.float64]]:
+        value, grad = compiled(x if isinstance(x, np.ndarray) else list(x))  # type: ignore[arg-type]
+        return value, grad
+
+    gradient.compiled = compiled  # type: ignore[attr-defined]
+    return gradient

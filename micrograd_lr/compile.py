@@ -166,13 +166,20 @@ class _Graph:
         self.args: list[tuple[int | float, ...]] = []
         self.labels: list[str] = []
         self.data: list[float] = []  # a leaf's value (the constant for non-inputs)
+        find = position.__getitem__
         for node in order:
-            self.ops.append(node.op)
-            self.args.append(
-                tuple(position[id(o)] if isinstance(o, Value) else o for o in node.operands)
-            )
+            op = node.op
+            self.ops.append(op)
+            args: tuple[int | float, ...] = tuple(map(find, map(id, node.parents)))
+            if op is None:
+                self.data.append(node.data)
+            else:
+                self.data.append(0.0)
+                constant = node.constant
+                if constant is not None:
+                    args = (constant, *args) if op.constant_first else (*args, constant)
+            self.args.append(args)
             self.labels.append(node.label)
-            self.data.append(node.data if node.op is None else 0.0)
         del position, order
 
     def __len__(self) -> int:
@@ -247,6 +254,7 @@ class _Codegen:
         self.g = graph
         n = len(graph)
         self.namespace = dict(_NAMESPACE)
+        self.literals: dict[float, str] = {}  # repr is slow: once per distinct number
         self.n_slots = 0
         self.value_slot: list[int] = [-1] * n
         self.grad_slot: list[int] = [-1] * n
@@ -280,33 +288,51 @@ class _Codegen:
         return bounds
 
     def literal(self, x: float) -> str:
+        text = self.literals.get(x)
+        if text is not None:
+            return text
         if math.isfinite(x):
             text = repr(x)
-            return f"({text})" if text.startswith("-") else text
-        name = f"k{len(self.namespace)}"
-        self.namespace[name] = x
-        return name
+            text = f"({text})" if text.startswith("-") else text
+            if x != 0:  # 0.0 and -0.0 are equal keys
+                self.literals[x] = text
+            return text
+        key = f"k_{x!r}_{np.float64(x).tobytes().hex()}".replace("-", "m")
+        self.namespace[key] = x
+        return key
 
-    def functions(self) -> list[Any]:
-        """The chunk generator functions, first chunk first."""
+    def functions(self) -> list[tuple[Any, tuple[int, ...]]]:
+        """``(chunk function, its parameters)`` for each chunk, first chunk first."""
         functions = []
+        made: dict[str, Any] = {}  # chunks with the same source share one function
         # Backward runs in the engine's order, the last chunk first, and the gradient state
         # must follow it: generate the chunks in that order.
         for lo, hi in reversed(self.bounds):
-            source = self._chunk_source(lo, hi)
-            code = builtins.compile(source, f"<compiled chunk {lo}-{hi}>", "exec")
-            local: dict[str, Any] = {}
-            exec(code, self.namespace, local)
-            functions.append(local["chunk"])
+            source, params = self._chunk_source(lo, hi)
+            function = made.get(source)
+            if function is None:
+                code = builtins.compile(source, f"<compiled chunk {lo}-{hi}>", "exec")
+                local: dict[str, Any] = {}
+                exec(code, self.namespace, local)
+                function = made[source] = local["chunk"]
+            functions.append((function, params))
         functions.reverse()
         return functions
 
-    def _chunk_source(self, lo: int, hi: int) -> str:
+    def _chunk_source(self, lo: int, hi: int) -> tuple[str, tuple[int, ...]]:
+        """One chunk's source and its parameters ``P``: the positions in ``X`` and ``S`` it
+        reads and writes. Kept out of the source, so that chunks of the same shape (a long
+        chain) share one compiled function."""
         g = self.g
         names: dict[int, str] = {}
         head: list[str] = []
         body: list[str] = []
+        params: list[int] = []
         lit = self.literal
+
+        def param(index: int) -> str:
+            params.append(index)
+            return f"P[{len(params) - 1}]"
 
         def name(j: int | float) -> str:
             if type(j) is not int:
@@ -318,11 +344,11 @@ class _Codegen:
                 return lit(g.data[j])
             found = names[j] = f"v{len(names)}"
             if j in g.inputs:
-                head.append(f"{found} = X[{g.inputs[j]}]")
+                head.append(f"{found} = X[{param(g.inputs[j])}]")
             else:  # computed in an earlier chunk
                 if self.value_slot[j] < 0:
                     self.value_slot[j] = self._slot()
-                head.append(f"{found} = S[{self.value_slot[j]}]")
+                head.append(f"{found} = S[{param(self.value_slot[j])}]")
             return found
 
         # Forward: one statement per node (leaves are loaded where used).
@@ -337,15 +363,17 @@ class _Codegen:
         stores = []
         for i in range(lo, hi):
             if self.value_slot[i] >= 0:
-                stores.append(f"S[{self.value_slot[i]}] = {names[i]}")
+                stores.append(f"S[{param(self.value_slot[i])}] = {names[i]}")
         if hi == len(g):
-            root = hi - 1
-            stores.append(f"S[{self.root_value_slot}] = {name(root)}")
+            stores.append(f"S[{param(self.root_value_slot)}] = {name(hi - 1)}")
 
         # Backward: the engine's order (consumers first) is this chunk's nodes from last to
-        # first; each edge adds local derivative * gradient, as Value.backward does.
+        # first; each edge adds local derivative * gradient to the operand's sum, as
+        # Value.backward does (from 0.0, in the same order). A sum belonging to an earlier
+        # chunk's node is carried in a local here and handed on through S at the end.
         back: list[str] = []
         gnames: dict[int, str] = {}
+        carried: list[int] = []
         state = self.state
         for i in range(hi - 1, lo - 1, -1):
             if i == len(g) - 1:
@@ -355,12 +383,12 @@ class _Codegen:
                 gi = gnames[i]
             elif state[i] == 1:
                 gi = gnames[i] = f"g{len(gnames)}"
-                back.append(f"{gi} = S[{self.grad_slot[i]}]")
+                back.append(f"{gi} = S[{param(self.grad_slot[i])}]")
             else:
                 continue  # unreachable: every node but the root has a consumer
             if i in self.wanted:
                 slot = self.output_slots[i] = self._slot()
-                back.append(f"S[{slot}] = {gi}")
+                back.append(f"S[{param(slot)}] = {gi}")
             op = g.ops[i]
             if op is None:
                 continue
@@ -371,25 +399,25 @@ class _Codegen:
                     continue
                 d = self._derivative(i, op, k, names[i], operands)
                 term = gi if d == "1.0" else f"{d} * {gi}"
-                if a >= lo:  # a local of this chunk
-                    if state[a] == 0:
-                        ga = gnames[a] = f"g{len(gnames)}"
-                        back.append(f"{ga} = 0.0 + {term}")
-                    elif state[a] == 1:
-                        ga = gnames[a] = f"g{len(gnames)}"
-                        back.append(f"{ga} = S[{self.grad_slot[a]}] + {term}")
-                    else:
-                        back.append(f"{gnames[a]} += {term}")
-                    state[a] = 2
-                else:
+                if a in gnames:
+                    back.append(f"{gnames[a]} += {term}")
+                    continue
+                ga = gnames[a] = f"g{len(gnames)}"
+                if state[a] == 0:
+                    back.append(f"{ga} = 0.0 + {term}")
+                else:  # state 1: the partial sum from later chunks
+                    back.append(f"{ga} = S[{param(self.grad_slot[a])}] + {term}")
+                if a < lo:
+                    carried.append(a)
                     if state[a] == 0:
                         self.grad_slot[a] = self._slot()
-                        back.append(f"S[{self.grad_slot[a]}] = 0.0 + {term}")
-                        state[a] = 1
-                    else:
-                        back.append(f"S[{self.grad_slot[a]}] += {term}")
-        lines = ["def chunk(X, S):", *head, *body, *stores, "yield", *back, "return"]
-        return "\n    ".join(lines) + "\n"
+                    state[a] = 1
+                else:
+                    state[a] = 2
+        for a in carried:
+            back.append(f"S[{param(self.grad_slot[a])}] = {gnames[a]}")
+        lines = ["def chunk(X, S, P):", *head, *body, *stores, "yield", *back, "return"]
+        return "\n    ".join(lines) + "\n", tuple(params)
 
     def _forward(self, i: int, op: Op, operands: list[str]) -> str:
         f = op.forward
@@ -507,7 +535,7 @@ class _Program:
 
     def run(self, xs: list[float], build: Callable[[list[Value]], Value] | None) -> list[float]:
         S = [0.0] * self.n_slots
-        gens = [chunk(xs, S) for chunk in self.chunks]
+        gens = [chunk(xs, S, P) for chunk, P in self.chunks]
         try:
             for gen in gens:
                 next(gen)
@@ -715,8 +743,8 @@ class Compiled:
         program = self._program(xs)
         S = [0.0] * program.n_slots
         try:
-            for chunk in program.chunks:
-                next(chunk(xs, S))
+            for chunk, P in program.chunks:
+                next(chunk(xs, S, P))
         except Exception as exc:
             failure = exc
         else:

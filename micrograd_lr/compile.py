@@ -250,7 +250,9 @@ class _Codegen:
     """Turns a `_Graph` into chunk generators. Values and gradients that cross a chunk
     boundary travel through the list ``S``; everything else stays in fast locals."""
 
-    def __init__(self, graph: _Graph, *, named: bool, chunk_edges: int) -> None:
+    def __init__(
+        self, graph: _Graph, *, named: bool, chunk_edges: int, watch: Sequence[int] = ()
+    ) -> None:
         self.g = graph
         n = len(graph)
         self.namespace = dict(_NAMESPACE)
@@ -269,6 +271,7 @@ class _Codegen:
             self.wanted.update(i for i, label in enumerate(graph.labels) if label)
         self.root_value_slot = self._slot()
         self.zero_slot = self._slot()  # stays 0.0: the gradient of an unused input
+        self.watch_slots = {i: self._slot() for i in watch if graph.ops[i] is not None}
 
     def _slot(self) -> int:
         self.n_slots += 1
@@ -364,6 +367,8 @@ class _Codegen:
         for i in range(lo, hi):
             if self.value_slot[i] >= 0:
                 stores.append(f"S[{param(self.value_slot[i])}] = {names[i]}")
+            if i in self.watch_slots:
+                stores.append(f"S[{param(self.watch_slots[i])}] = {names[i]}")
         if hi == len(g):
             stores.append(f"S[{param(self.root_value_slot)}] = {name(hi - 1)}")
 
@@ -484,6 +489,8 @@ class _Program:
     """One traced graph compiled: the chunk functions and where results land in ``S``."""
 
     __slots__ = (
+        "branch_slots",
+        "branches",
         "chunks",
         "graph",
         "grad_slots",
@@ -504,9 +511,14 @@ class _Program:
         named: bool,
         keep_structure: bool,
         chunk_edges: int,
+        watch: bool = False,
     ) -> None:
         graph = _Graph(root, inputs)
-        gen = _Codegen(graph, named=named, chunk_edges=chunk_edges)
+        self.branches = _branches(graph) if watch else []
+        gen = _Codegen(
+            graph, named=named, chunk_edges=chunk_edges, watch=[i for i, _ in self.branches]
+        )
+        self.branch_slots = [gen.watch_slots.get(i, -1) for i, _ in self.branches]
         self.chunks = tuple(gen.functions())
         self.n_slots = gen.n_slots
         self.value_slot = gen.root_value_slot
@@ -575,6 +587,35 @@ class _Program:
         except TypeError:  # a user's Op cannot be rebuilt: keep the replay's error
             pass
         raise exc
+
+
+def _branches(graph: _Graph) -> list[tuple[int, str]]:
+    """Where the engine's rules, evaluated on Values (``create_graph``), branch on data:
+    ``(node position, "sign" or "zero")`` for the operand of abs and relu (their derivative
+    is a number chosen by the operand's sign) and the base of ``x ** b`` for a folded
+    0 < b < 1 (infinite at a zero base)."""
+    out = []
+    for op, args in zip(graph.ops, graph.args, strict=True):
+        if op is None:
+            continue
+        if (op.forward is abs or op.forward is _RELU_F) and type(args[0]) is int:
+            out.append((args[0], "sign"))
+        elif op.forward is _POW_FORWARD and type(args[0]) is int and type(args[1]) is float:
+            if 0 < args[1] < 1:
+                out.append((args[0], "zero"))
+    return out
+
+
+def _decisions(program: _Program, xs: list[float], S: list[float]) -> tuple[int, ...]:
+    graph = program.graph
+    out = []
+    for (i, kind), slot in zip(program.branches, program.branch_slots, strict=True):
+        if slot >= 0:
+            x = S[slot]
+        else:  # a leaf
+            x = xs[graph.inputs[i]] if i in graph.inputs else graph.data[i]
+        out.append((x > 0) - (x < 0) if kind == "sign" else int(x == 0))
+    return tuple(out)
 
 
 def _as_floats(x: Any, n: int) -> list[float]:
@@ -756,6 +797,123 @@ class Compiled:
         return f"<Compiled: {self.n_inputs} inputs, {self.n_nodes} nodes>"
 
 
+class _HessianTrace:
+    """The programs of one trace: the cost (with its branch decisions) and each gradient
+    entry (its value and its own gradient, a row of the Hessian)."""
+
+    __slots__ = ("cost", "decisions", "rows")
+
+    def __init__(self, root: Value, leaves: list[Value], chunk_edges: int) -> None:
+        from .autodiff import grad
+
+        first = grad(root, leaves, create_graph=True)
+        options: dict[str, Any] = {"named": False, "keep_structure": False}
+        self.cost = _Program(root, leaves, watch=True, chunk_edges=chunk_edges, **options)
+        self.rows = [_Program(d, leaves, chunk_edges=chunk_edges, **options) for d in first]
+        S = self.cost.run([x.data for x in leaves], None)
+        self.decisions = _decisions(self.cost, [x.data for x in leaves], S)
+
+
+class CompiledHessian:
+    """A function's value, gradient and Hessian, traced once and replayed: each call returns
+    ``(value, grad, hessian)`` equal bit for bit to the engine's ``backward(create_graph=
+    True)`` followed by one backward pass per gradient entry (as `autodiff.hessian` and
+    `newton.value_derivatives` compute them). Made by `compile_hessian`.
+
+    The gradient graph that ``create_graph`` builds depends on the data where a rule picks a
+    number (the slope of abs and relu, the infinite slope of ``x ** 0.5`` at 0): the replay
+    checks those decisions on every call and re-traces when one changes (``retraces``
+    counts them; the last 8 traces are kept).
+    """
+
+    def __init__(
+        self,
+        f: Callable[..., Value],
+        leaves: list[Value],
+        *,
+        chunk_edges: int = CHUNK_EDGES,
+        max_traces: int = 8,
+    ) -> None:
+        self._f = f
+        self._labels = [x.label for x in leaves]
+        self._chunk_edges = chunk_edges
+        self._max_traces = max_traces
+        self.n_inputs = len(leaves)
+        self.retraces = 0
+        root = f(*leaves)
+        if not isinstance(root, Value):
+            raise TypeError(f"the function must return a Value, got {type(root).__name__}")
+        trace = _HessianTrace(root, leaves, chunk_edges)
+        self._traces: OrderedDict[tuple[int, ...], _HessianTrace] = OrderedDict()
+        self._traces[trace.decisions] = trace
+
+    def _build(self, leaves: list[Value]) -> Value:
+        return self._f(*leaves)
+
+    def __call__(self, *x: Any) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+        xs = _as_floats(x[0] if len(x) == 1 and not isinstance(x[0], Real) else x, self.n_inputs)
+        trace = next(reversed(self._traces.values()))
+        S = trace.cost.run(xs, self._build)
+        decisions = _decisions(trace.cost, xs, S)
+        if decisions != trace.decisions:
+            found = self._traces.get(decisions)
+            if found is None:
+                leaves = [Value(v, label) for v, label in zip(xs, self._labels, strict=True)]
+                found = _HessianTrace(self._build(leaves), leaves, self._chunk_edges)
+                self.retraces += 1
+                self._traces[found.decisions] = found
+                while len(self._traces) > self._max_traces:
+                    self._traces.popitem(last=False)
+            self._traces.move_to_end(found.decisions)
+            trace = found
+            S = trace.cost.run(xs, self._build)
+        value = S[trace.cost.value_slot]
+        n = self.n_inputs
+        grad = np.empty(n)
+        hessian = np.empty((n, n))
+        for i, row in enumerate(trace.rows):
+            R = row.run(xs, self._build)
+            grad[i] = R[row.value_slot]
+            hessian[i] = [R[slot] for slot in row.grad_slots]
+        return value, grad, hessian
+
+    def __repr__(self) -> str:
+        return f"<CompiledHessian: {self.n_inputs} inputs, {len(self._traces)} traces>"
+
+
+def compile_hessian(
+    f: Callable[..., Value],
+    inputs: Sequence[Value | float] | ArrayLike,
+    *,
+    labels: Sequence[str] | None = None,
+    chunk_edges: int = CHUNK_EDGES,
+) -> CompiledHessian:
+    """Trace ``f``, its gradient graph (``create_graph``) and the gradient of each gradient
+    entry once; return a `CompiledHessian` giving ``(value, grad, hessian)`` at new points.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x0, x1, ...) -> Value``.
+    inputs : sequence of float or Value, or a NumPy array
+        The point to trace at.
+    labels : sequence of str, optional
+        Labels for the leaves (default ``x0``, ``x1``, ...).
+    chunk_edges : int, default 2000
+
+    Examples
+    --------
+    >>> h = compile_hessian(lambda a, b: a * a * b, [2.0, 3.0])
+    >>> value, grad, hessian = h(1.0, 2.0)
+    >>> value, grad.tolist(), hessian.tolist()
+    (2.0, [4.0, 1.0], [[4.0, 2.0], [2.0, 0.0]])
+    """
+    if not callable(f) or isinstance(f, Value):
+        raise TypeError(f"f must be a function of Values, got {type(f).__name__}")
+    leaves = [Value(x.data, x.label) if isinstance(x, Value) else x for x in _leaves(inputs, labels)]
+    return CompiledHessian(f, leaves, chunk_edges=chunk_edges)
+
+
 def _bits(x: float) -> bytes:
     return np.float64(x).tobytes()
 
@@ -789,7 +947,8 @@ def compile(  # noqa: A001 - the public name the design asks for
     key: Callable[[list[float]], Hashable] | None = None,
     labels: Sequence[str] | None = None,
     chunk_edges: int = CHUNK_EDGES,
-) -> Compiled:
+    create_graph: bool = False,
+) -> Any:
     """Trace a graph of Values once and return a `Compiled` replay of it.
 
     Parameters
@@ -814,10 +973,13 @@ def compile(  # noqa: A001 - the public name the design asks for
         name them.
     chunk_edges : int, default 2000
         About how many statements each generated function holds.
+    create_graph : bool, default False
+        Compile the gradient graph too: return `compile_hessian`'s `CompiledHessian`,
+        whose calls give ``(value, grad, hessian)`` (function form only).
 
     Returns
     -------
-    Compiled
+    Compiled, or CompiledHessian with ``create_graph=True``
 
     Examples
     --------
@@ -832,6 +994,13 @@ def compile(  # noqa: A001 - the public name the design asks for
         isinstance(check_every, bool) or not isinstance(check_every, int) or check_every < 1
     ):
         raise ValueError(f"check_every must be a positive int, got {check_every!r}")
+    if create_graph:
+        if isinstance(f, Value) or named or check_every is not None or key is not None:
+            raise TypeError(
+                "create_graph=True takes a function (not a root) and no named, check_every "
+                "or key: it re-traces by itself where the gradient graph changes"
+            )
+        return compile_hessian(f, inputs, labels=labels, chunk_edges=chunk_edges)
     if isinstance(f, Value):
         if check_every is not None or key is not None:
             raise TypeError(

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from micrograd_lr import DomainError, Value, fused
-from micrograd_lr.compile import compile, compile_gradient
+from micrograd_lr.compile import compile, compile_gradient, compile_hessian
 from micrograd_lr.errors import MicrogradLRError, TraceMismatchError
 
 # --------------------------------------------------------------------------------------------
@@ -443,3 +443,74 @@ def test_compiling_keeps_no_reference_to_the_graph() -> None:
     c = compile(root, [a])
     assert (sys.getrefcount(a), sys.getrefcount(u), sys.getrefcount(root)) == counts
     assert c(1.0)[0] == math.exp(2.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Second derivatives: the gradient graph compiled too
+# --------------------------------------------------------------------------------------------
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recipes(), st.data())
+def test_compiled_hessian_is_bitwise_the_engines(recipe: Any, data: Any) -> None:
+    from micrograd_lr.autodiff import grad, hessian
+
+    n_inputs, steps = recipe
+    finite = st.floats(-3, 3, allow_nan=False) | st.sampled_from([0.0, 1.0, -1.0, 0.5])
+
+    def f(*xs: Value) -> Value:
+        return build(steps, xs)
+
+    def engine(xs: list[float]) -> Any:
+        try:
+            leaves = [Value(x) for x in xs]
+            first = grad(f(*leaves), leaves, create_graph=True)
+            return f(*leaves).data, [d.data for d in first], hessian(f, xs)
+        except (ArithmeticError, ValueError) as exc:
+            return exc
+
+    trace_at = data.draw(st.lists(finite, min_size=n_inputs, max_size=n_inputs))
+    assume(not isinstance(engine(trace_at), Exception))
+    h = compile_hessian(f, trace_at)
+    for _ in range(3):
+        xs = data.draw(st.lists(finite, min_size=n_inputs, max_size=n_inputs))
+        expected = engine(xs)
+        if isinstance(expected, Exception):
+            with pytest.raises(type(expected)):
+                h(xs)
+            continue
+        value, g, H = h(np.array(xs))
+        assert bits(value) == bits(expected[0])
+        assert [bits(v) for v in g.tolist()] == [bits(v) for v in expected[1]]
+        assert [bits(v) for v in H.ravel().tolist()] == [bits(v) for v in expected[2].ravel()]
+
+
+def test_compiled_hessian_retraces_when_a_slope_changes() -> None:
+    from micrograd_lr.autodiff import hessian
+
+    def f(a: Value, b: Value) -> Value:
+        return (a * b).relu() * a + abs(a - b) * b + (a * a) ** 0.5
+
+    h = compile_hessian(f, [2.0, 3.0])
+    for point in ([2.0, 3.0], [1.0, -2.0], [-1.0, 0.5], [0.0, 1.0], [2.5, 3.5]):
+        assert h(point)[2].tolist() == hessian(f, point).tolist()
+    assert h.retraces == 3  # [2.5, 3.5] reuses the first trace
+
+
+def test_compiled_hessian_of_logistic_matches_closed_form() -> None:
+    from micrograd_lr import logistic
+    from micrograd_lr.newton import closed_form_hessian
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(2, 15))
+    Y = (rng.random((1, 15)) > 0.5).astype(float)
+    h = compile_hessian(lambda w0, w1, b: logistic.cost_graph([w0, w1], b, X, Y, fused=True), [0.0] * 3)
+    theta = np.array([0.3, -0.7, 0.2])
+    _, g, H = h(theta)
+    np.testing.assert_allclose(H, closed_form_hessian(theta[:2], theta[2], X), rtol=1e-12, atol=1e-15)
+
+
+def test_create_graph_form() -> None:
+    h = compile(lambda a, b: a * a * b, [2.0, 3.0], create_graph=True)
+    value, g, H = h(1.0, 2.0)
+    assert (value, g.tolist(), H.tolist()) == (2.0, [4.0, 1.0], [[4.0, 2.0], [2.0, 0.0]])
+    with pytest.raises(TypeError, match="create_graph"):
+        compile(Value(1.0), [], create_graph=True)

@@ -45,7 +45,7 @@ from bench_engine import (  # noqa: E402
 )
 
 from micrograd_lr import Value  # noqa: E402
-from micrograd_lr.compile import _Graph, compile, compile_gradient  # noqa: E402
+from micrograd_lr.compile import _Graph, compile, compile_gradient, logit_signs  # noqa: E402
 from micrograd_lr.graph import nodes  # noqa: E402
 
 __all__ = ["interpret", "main"]
@@ -282,19 +282,6 @@ def _breast_cancer() -> tuple[np.ndarray, np.ndarray]:
     (train,) = datasets.standardize(train)
     X, Y = train.columns()
     return np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
-
-
-def logit_signs(X: np.ndarray) -> Callable[[list[float]], bytes]:
-    """The composed cost's branches: the sign of each logit, computed with the graph's own
-    float operations in its order (elementwise NumPy products and sums are IEEE-exact)."""
-
-    def key(theta: list[float]) -> bytes:
-        z = theta[0] * X[0]
-        for j in range(1, X.shape[0]):
-            z = z + theta[j] * X[j]
-        return bytes((z + theta[-1]) >= 0)
-
-    return key
 
 
 def compiled_train(

@@ -31,7 +31,14 @@ from .engine import OPS, Op, Value
 from .errors import TraceMismatchError
 from .graph import consumers_first
 
-__all__ = ["Compiled", "CompiledHessian", "compile", "compile_gradient", "compile_hessian"]
+__all__ = [
+    "Compiled",
+    "CompiledHessian",
+    "compile",
+    "compile_gradient",
+    "compile_hessian",
+    "logit_signs",
+]
 
 CHUNK_EDGES = 2000
 """About how many statements one generated function holds: compiling one huge function
@@ -803,6 +810,8 @@ class _HessianTrace:
 
     __slots__ = ("cost", "decisions", "rows")
 
+    decisions: tuple[Any, ...]
+
     def __init__(self, root: Value, leaves: list[Value], chunk_edges: int) -> None:
         from .autodiff import grad
 
@@ -833,8 +842,10 @@ class CompiledHessian:
         *,
         chunk_edges: int = CHUNK_EDGES,
         max_traces: int = 8,
+        key: Callable[[list[float]], Hashable] | None = None,
     ) -> None:
         self._f = f
+        self._key = key
         self._labels = [x.label for x in leaves]
         self._chunk_edges = chunk_edges
         self._max_traces = max_traces
@@ -844,7 +855,9 @@ class CompiledHessian:
         if not isinstance(root, Value):
             raise TypeError(f"the function must return a Value, got {type(root).__name__}")
         trace = _HessianTrace(root, leaves, chunk_edges)
-        self._traces: OrderedDict[tuple[int, ...], _HessianTrace] = OrderedDict()
+        if key is not None:
+            trace.decisions = (key([x.data for x in leaves]), *trace.decisions)
+        self._traces: OrderedDict[tuple[Any, ...], _HessianTrace] = OrderedDict()
         self._traces[trace.decisions] = trace
 
     def _build(self, leaves: list[Value]) -> Value:
@@ -854,12 +867,16 @@ class CompiledHessian:
         xs = _as_floats(x[0] if len(x) == 1 and not isinstance(x[0], Real) else x, self.n_inputs)
         trace = next(reversed(self._traces.values()))
         S = trace.cost.run(xs, self._build)
-        decisions = _decisions(trace.cost, xs, S)
+        decisions: tuple[Any, ...] = _decisions(trace.cost, xs, S)
+        if self._key is not None:
+            decisions = (self._key(xs), *decisions)
         if decisions != trace.decisions:
             found = self._traces.get(decisions)
             if found is None:
                 leaves = [Value(v, label) for v, label in zip(xs, self._labels, strict=True)]
                 found = _HessianTrace(self._build(leaves), leaves, self._chunk_edges)
+                if self._key is not None:
+                    found.decisions = (self._key(xs), *found.decisions)
                 self.retraces += 1
                 self._traces[found.decisions] = found
                 while len(self._traces) > self._max_traces:
@@ -887,6 +904,7 @@ def compile_hessian(
     *,
     labels: Sequence[str] | None = None,
     chunk_edges: int = CHUNK_EDGES,
+    key: Callable[[list[float]], Hashable] | None = None,
 ) -> CompiledHessian:
     """Trace ``f``, its gradient graph (``create_graph``) and the gradient of each gradient
     entry once; return a `CompiledHessian` giving ``(value, grad, hessian)`` at new points.
@@ -900,6 +918,8 @@ def compile_hessian(
     labels : sequence of str, optional
         Labels for the leaves (default ``x0``, ``x1``, ...).
     chunk_edges : int, default 2000
+    key : callable, optional
+        As for `compile`: names the branches ``f`` itself takes at a point.
 
     Examples
     --------
@@ -911,7 +931,7 @@ def compile_hessian(
     if not callable(f) or isinstance(f, Value):
         raise TypeError(f"f must be a function of Values, got {type(f).__name__}")
     leaves = [Value(x.data, x.label) if isinstance(x, Value) else x for x in _leaves(inputs, labels)]
-    return CompiledHessian(f, leaves, chunk_edges=chunk_edges)
+    return CompiledHessian(f, leaves, chunk_edges=chunk_edges, key=key)
 
 
 def _bits(x: float) -> bytes:
@@ -1028,6 +1048,31 @@ def compile(  # noqa: A001 - the public name the design asks for
         key=key,
         chunk_edges=chunk_edges,
     )
+
+
+def logit_signs(X: ArrayLike) -> Callable[[Sequence[float]], bytes]:
+    """A ``key`` for logistic regression's composed cost graph (`logistic.cost_graph` with
+    ``fused=False``), which branches on the sign of each logit ``z = w.x + b``.
+
+    The logits are computed with the graph's own float operations in its order,
+    ``((w0 x0 + w1 x1) + ...) + b``, elementwise over the examples (NumPy's elementwise
+    products and sums round exactly as Python floats do), so the key sees the branches the
+    graph takes, even at a logit that rounds to 0.
+
+    Parameters
+    ----------
+    X : array, shape (n_x, m)
+        The inputs are ``(w[0], ..., w[n_x - 1], b)``.
+    """
+    X = np.asarray(X, dtype=np.float64)
+
+    def key(theta: Sequence[float]) -> bytes:
+        z = theta[0] * X[0]
+        for j in range(1, X.shape[0]):
+            z = z + theta[j] * X[j]
+        return ((z + theta[-1]) >= 0).tobytes()
+
+    return key
 
 
 def compile_gradient(

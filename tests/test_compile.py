@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from micrograd_lr import DomainError, Value, fused
-from micrograd_lr.compile import compile, compile_gradient, compile_hessian
+from micrograd_lr.compile import compile, compile_gradient, compile_hessian, logit_signs
 from micrograd_lr.errors import MicrogradLRError, TraceMismatchError
 
 # --------------------------------------------------------------------------------------------
@@ -191,19 +191,6 @@ def test_power_special_cases_follow_the_engine() -> None:
         root = leaf**0.5 + leaf**0 + leaf**2
         root.backward()
         assert_bitwise(c(x), (root.data, [leaf.grad]))
-
-
-def logit_signs(X: Any) -> Any:
-    """``key`` for the composed logistic cost, which branches on the sign of each logit: the
-    logits computed with the graph's own float operations, in its order."""
-
-    def key(wb: list[float]) -> bytes:
-        z = wb[0] * X[0]
-        for j in range(1, X.shape[0]):
-            z = z + wb[j] * X[j]
-        return ((z + wb[-1]) >= 0).tobytes()
-
-    return key
 
 
 def test_logistic_fused_and_composed_cost_graphs_replay_bitwise() -> None:

@@ -37,10 +37,17 @@ def register(subparsers: Any) -> None:
         default=None,
         help="no progress bar while training (it is shown only on a terminal anyway)",
     )
+    parser.add_argument(
+        "--no-compile",
+        dest="compiled",
+        action="store_false",
+        help="train with the plain engine, rebuilding the graph every step, instead of "
+        "tracing it once and replaying it (the same numbers, slower)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo; 0 when every gradient check agrees, 1 otherwise."""
-    results = demo.run(args.out, progress=args.progress)
+    results = demo.run(args.out, progress=args.progress, compiled=args.compiled)
     return 0 if demo.checks_passed(results) else 1

@@ -11,6 +11,7 @@ plus derivatives as functions (`grad`, `hessian`) and the finite-difference chec
 from __future__ import annotations
 
 from .autodiff import grad, hessian
+from .compile import compile
 from .engine import Value
 from .errors import DomainError, GradcheckError, MicrogradLRError
 from .gradcheck import gradcheck
@@ -24,6 +25,7 @@ __all__ = [
     "MicrogradLRError",
     "Value",
     "__version__",
+    "compile",
     "draw",
     "grad",
     "gradcheck",

@@ -52,10 +52,10 @@ costs more than linear time in CPython, bounded chunks keep it linear."""
 # --------------------------------------------------------------------------------------------
 _SIGMOID_F = OPS["sigmoid"].forward
 _RELU_F = OPS["relu"].forward
-_LINEAR_CODE = fused.linear_op([0.0]).forward.__code__  # type: ignore[attr-defined]
+_LINEAR_CODE = fused.linear_op([0.0]).forward.__code__
 _MEAN_OP = fused.mean([Value(0.0)]).op
 assert _MEAN_OP is not None
-_MEAN_CODE = _MEAN_OP.forward.__code__  # type: ignore[attr-defined]
+_MEAN_CODE = _MEAN_OP.forward.__code__
 
 _BINARY_FORWARD = {
     operator.add: "{0} + {1}",
@@ -285,7 +285,7 @@ class _Codegen:
         return self.n_slots - 1
 
     def _chunk_bounds(self, chunk_edges: int) -> list[tuple[int, int]]:
-        bounds = []
+        bounds: list[tuple[int, int]] = []
         lo = cost = 0
         for i, args in enumerate(self.g.args):
             cost += 1 + len(args)
@@ -499,8 +499,8 @@ class _Program:
         "branch_slots",
         "branches",
         "chunks",
-        "graph",
         "grad_slots",
+        "graph",
         "input_labels",
         "n_inputs",
         "n_nodes",
@@ -607,9 +607,13 @@ def _branches(graph: _Graph) -> list[tuple[int, str]]:
             continue
         if (op.forward is abs or op.forward is _RELU_F) and type(args[0]) is int:
             out.append((args[0], "sign"))
-        elif op.forward is _POW_FORWARD and type(args[0]) is int and type(args[1]) is float:
-            if 0 < args[1] < 1:
-                out.append((args[0], "zero"))
+        elif (
+            op.forward is _POW_FORWARD
+            and type(args[0]) is int
+            and type(args[1]) is float
+            and 0 < args[1] < 1
+        ):
+            out.append((args[0], "zero"))
     return out
 
 
@@ -617,10 +621,8 @@ def _decisions(program: _Program, xs: list[float], S: list[float]) -> tuple[int,
     graph = program.graph
     out = []
     for (i, kind), slot in zip(program.branches, program.branch_slots, strict=True):
-        if slot >= 0:
-            x = S[slot]
-        else:  # a leaf
-            x = xs[graph.inputs[i]] if i in graph.inputs else graph.data[i]
+        # A watched node's value is in S; a leaf's is an input or a constant.
+        x = S[slot] if slot >= 0 else xs[graph.inputs[i]] if i in graph.inputs else graph.data[i]
         out.append((x > 0) - (x < 0) if kind == "sign" else int(x == 0))
     return tuple(out)
 
@@ -631,7 +633,7 @@ def _as_floats(x: Any, n: int) -> list[float]:
             raise ValueError(f"expected {n} inputs (an array of shape ({n},)), got shape {x.shape}")
         if x.dtype.kind not in "fiu":
             raise TypeError(f"inputs must be numbers, got an array of dtype {x.dtype}")
-        return x.astype(np.float64, copy=False).tolist()  # type: ignore[no-any-return]
+        return x.astype(np.float64, copy=False).tolist()
     if len(x) != n:
         raise ValueError(f"expected {n} inputs, got {len(x)}")
     out = []
@@ -800,6 +802,16 @@ class Compiled:
         program.failed(xs, failure, self._build)
         raise AssertionError("unreachable")
 
+    def source(self) -> str:
+        """The generated Python of the (most recent) trace, chunk by chunk: to read how a
+        replay computes, in the engine's order. ``X`` holds the inputs, ``S`` the values and
+        gradients passed between chunks and the results, ``P`` a chunk's positions in them.
+        """
+        program = next(reversed(self._programs.values()))
+        gen = _Codegen(program.graph, named=self._named, chunk_edges=self._chunk_edges)
+        parts = [gen._chunk_source(lo, hi)[0] for lo, hi in reversed(gen.bounds)]
+        return "\n".join(reversed(parts))
+
     def __repr__(self) -> str:
         return f"<Compiled: {self.n_inputs} inputs, {self.n_nodes} nodes>"
 
@@ -930,7 +942,7 @@ def compile_hessian(
     """
     if not callable(f) or isinstance(f, Value):
         raise TypeError(f"f must be a function of Values, got {type(f).__name__}")
-    leaves = [Value(x.data, x.label) if isinstance(x, Value) else x for x in _leaves(inputs, labels)]
+    leaves = [Value(x.data, x.label) for x in _leaves(inputs, labels)]
     return CompiledHessian(f, leaves, chunk_edges=chunk_edges, key=key)
 
 
@@ -958,7 +970,7 @@ def _leaves(inputs: Any, labels: Sequence[str] | None) -> list[Value]:
     return leaves
 
 
-def compile(  # noqa: A001 - the public name the design asks for
+def compile(
     f: Callable[..., Value] | Value,
     inputs: Sequence[Value | float] | ArrayLike,
     *,
@@ -1027,14 +1039,15 @@ def compile(  # noqa: A001 - the public name the design asks for
                 "check_every and key re-trace by calling the function: compile(f, inputs) "
                 "with a function, not a root Value"
             )
-        leaves = list(inputs)  # type: ignore[arg-type]
-        for k, x in enumerate(leaves):
+        roots_leaves: list[Value] = []
+        for k, x in enumerate(inputs):  # type: ignore[arg-type]
             if not isinstance(x, Value):
                 raise TypeError(
                     f"with a root Value, inputs must be its leaf Values; inputs[{k}] is a "
                     f"{type(x).__name__}"
                 )
-        return Compiled(None, f, leaves, named=named, chunk_edges=chunk_edges)
+            roots_leaves.append(x)
+        return Compiled(None, f, roots_leaves, named=named, chunk_edges=chunk_edges)
     if not callable(f):
         raise TypeError(f"f must be a function of Values or a Value, got {type(f).__name__}")
     leaves = _leaves(inputs, labels)

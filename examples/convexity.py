@@ -1,6 +1,6 @@
 """Why logistic regression uses log-loss: squared error is not convex, log-loss is.
 
-    python examples/convexity.py [output.png]
+    python examples/convexity.py [--out FOLDER]     (writes FOLDER/convexity.png)
 
 One weight w, predictions a = sigmoid(w x). With squared error, the cost flattens out where
 the sigmoid saturates, so gradient descent started there barely moves; with log-loss the cost
@@ -10,12 +10,18 @@ from the Value engine; the plot (needs matplotlib) shows both costs and both des
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from micrograd_lr import Value
+from micrograd_lr.plots import save_figure
+
+# Beside the examples, in a folder that .gitignore covers: running an example leaves the
+# checkout clean.
+DEFAULT_OUT = Path(__file__).parent / "out"
 
 
 def make_data(m: int = 60, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -52,8 +58,13 @@ def descend(cost, x, y, w0: float, learning_rate: float, steps: int) -> list[flo
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    out = Path(args[0]) if args else Path("convexity.png")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"folder (default {DEFAULT_OUT})"
+    )
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    out = args.out / "convexity.png"
     x, y = make_data()
     grid = np.linspace(-10, 10, 201)
     costs = {
@@ -103,7 +114,7 @@ def plot(grid, costs, paths, x, y, out: Path) -> None:
         ax.set(title=name, xlabel="w", ylabel="cost")
         ax.legend()
     fig.tight_layout()
-    fig.savefig(out, dpi=80)
+    save_figure(fig, out, dpi=80)
     print(f"plot written to {out}")
 
 

@@ -14,6 +14,7 @@ from .autodiff import grad, hessian
 from .compile import compile
 from .engine import Value
 from .errors import DomainError, GradcheckError, MicrogradLRError
+from .explain import explain  # the function; the module is micrograd_lr.explain too
 from .gradcheck import gradcheck
 from .render import draw, to_text
 
@@ -27,6 +28,7 @@ __all__ = [
     "__version__",
     "compile",
     "draw",
+    "explain",
     "grad",
     "gradcheck",
     "hessian",

@@ -23,10 +23,11 @@ import numpy as np
 from . import datasets, logistic, plots, render
 from .atomic import check_writable
 from .engine import Value
-from .errors import GraphvizNotFoundError, UsageError
+from .errors import GraphvizNotFoundError, Interrupted, UsageError
 
 __all__ = [
     "DEFAULT_OUT",
+    "FILES",
     "StepResult",
     "checks_passed",
     "gradient_difference",
@@ -40,6 +41,9 @@ __all__ = [
 
 DEFAULT_OUT = Path("micrograd_lr_demo")
 """Where the demo writes its files unless told otherwise."""
+
+FILES = ("j_graph.gv", "j_graph.svg", "j_graph.png", "cost_curve.png")
+"""The files the demo may write into its folder."""
 
 HOW_TO_GET = {
     "matplotlib": "pip install 'micrograd_lr[plot]'",
@@ -128,7 +132,7 @@ def j_step(
 def _draw_j(J: Value, out_dir: Path, result: StepResult, stream: TextIO) -> None:
     say = functools.partial(print, file=stream)
     digraph = render.draw(J)
-    for name in ("j_graph.gv", "j_graph.svg", "j_graph.png"):
+    for name in FILES[:3]:
         try:
             result.files.append(render.write(digraph, out_dir / name))
         except GraphvizNotFoundError:
@@ -275,7 +279,7 @@ def _plot_costs(costs: list[float], out_dir: Path, result: StepResult) -> None:
             f"the cost curve plot: matplotlib is not installed; {HOW_TO_GET['matplotlib']}"
         )
         return
-    path = out_dir / "cost_curve.png"
+    path = out_dir / FILES[3]
     plots.save_cost_curve(costs, path, title="Logistic regression trained with the Value engine")
     result.files.append(path)
 
@@ -283,40 +287,33 @@ def _plot_costs(costs: list[float], out_dir: Path, result: StepResult) -> None:
 # --------------------------------------------------------------------------------------------
 # Step 3: vectorization
 # --------------------------------------------------------------------------------------------
-def _best_time(f: Callable[[], object], *, repeats: int, budget: float) -> float:
-    """The fastest of up to ``repeats`` calls, stopping early after ``budget`` seconds.
-
-    The minimum, not the mean: the fastest run is the one least disturbed by other
-    programs, which only ever add time.
-    """
-    best = float("inf")
+def _run_times(f: Callable[[], object], *, repeats: int, budget: float) -> list[float]:
+    """The times of up to ``repeats`` calls of ``f`` (at least three), stopping early once
+    ``budget`` seconds have passed."""
+    times = []
     deadline = time.perf_counter() + budget
-    for _ in range(repeats):
+    for i in range(repeats):
         start = time.perf_counter()
         f()
         end = time.perf_counter()
-        best = min(best, end - start)
-        if end > deadline:
+        times.append(end - start)
+        if i >= 2 and end > deadline:
             break
-    return best
+    return times
 
 
 @contextlib.contextmanager
-def single_threaded_blas() -> Iterator[bool]:
-    """Limit NumPy's BLAS to one thread, when threadpoolctl (a scikit-learn dependency) is
-    installed; yields whether it did.
+def single_threaded_blas() -> Iterator[None]:
+    """Limit NumPy's BLAS to one thread while the block runs (threadpoolctl).
 
     The loop runs on one core, so NumPy should too for a fair comparison; and on a busy
     machine a multi-threaded ``np.dot`` can wait milliseconds for a helper thread to be
     scheduled, which measured 50x slower than one thread on two shared cores.
     """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield False
-        return
+    from threadpoolctl import threadpool_limits
+
     with threadpool_limits(limits=1, user_api="blas"):
-        yield True
+        yield
 
 
 def vectorization_step(*, n: int = 1_000_000, seed: int = 0, stream: TextIO) -> StepResult:
@@ -343,15 +340,29 @@ def vectorization_step(*, n: int = 1_000_000, seed: int = 0, stream: TextIO) -> 
         return total
 
     loop_result, numpy_result = loop(), float(np.dot(x, y))
-    loop_time = _best_time(loop, repeats=3, budget=0.2)
-    with single_threaded_blas() as one_thread:
-        numpy_time = _best_time(lambda: np.dot(x, y), repeats=500, budget=0.3)
+    # Medians of repeated runs, and the spread between quartiles: one run of either can be
+    # slowed several-fold by other programs on a shared machine, and a single ratio of two
+    # such runs swung from 10x to 586x over seven demos.
+    loop_times = _run_times(loop, repeats=7, budget=0.5)
+    with single_threaded_blas():
+        numpy_times = _run_times(lambda: np.dot(x, y), repeats=301, budget=0.3)
+    loop_time, numpy_time = float(np.median(loop_times)), float(np.median(numpy_times))
     speedup = loop_time / numpy_time
-    say(f"  dot product of two vectors of {n:,} numbers")
-    say(f"  Python loop: {loop_time * 1e3:8.2f} ms   result {loop_result:.6f}")
-    threads = " (1 thread)" if one_thread else ""
-    say(f"  np.dot:      {numpy_time * 1e3:8.2f} ms   result {numpy_result:.6f}{threads}")
-    say(f"  speed-up: {speedup:,.0f}x (same result to {abs(loop_result - numpy_result):.1e})")
+    low = float(np.quantile(loop_times, 0.25) / np.quantile(numpy_times, 0.75))
+    high = float(np.quantile(loop_times, 0.75) / np.quantile(numpy_times, 0.25))
+    say(f"  dot product of two vectors of {n:,} numbers (median times)")
+    say(
+        f"  Python loop: {loop_time * 1e3:8.2f} ms   result {loop_result:.6f}   "
+        f"{len(loop_times)} runs"
+    )
+    say(
+        f"  np.dot:      {numpy_time * 1e3:8.2f} ms   result {numpy_result:.6f}   "
+        f"{len(numpy_times)} runs, 1 thread"
+    )
+    say(
+        f"  speed-up: {speedup:,.0f}x (quartiles {low:,.0f}x to {high:,.0f}x; same result to "
+        f"{abs(loop_result - numpy_result):.1e})"
+    )
     return StepResult(
         numbers={
             "loop_result": loop_result,
@@ -359,6 +370,8 @@ def vectorization_step(*, n: int = 1_000_000, seed: int = 0, stream: TextIO) -> 
             "loop_seconds": loop_time,
             "numpy_seconds": numpy_time,
             "speedup": speedup,
+            "speedup_low": low,
+            "speedup_high": high,
         }
     )
 
@@ -394,7 +407,11 @@ def run(
     Raises
     ------
     UsageError
-        Before any step, when ``out_dir`` is a file or cannot be created or written to.
+        Before any step, when ``out_dir`` is a file or cannot be created or written to, or
+        when one of the `FILES` it writes is a folder there.
+    Interrupted
+        On Ctrl-C (a `KeyboardInterrupt`), saying which step was running and which files
+        were written.
     """
     stream = sys.stdout if stream is None else stream
     say = functools.partial(print, file=stream)
@@ -411,16 +428,35 @@ def run(
             f"--out {out_dir}: cannot write there ({error.strerror}); give a folder you can "
             "write to"
         ) from None
+    in_the_way = [name for name in FILES if (out_dir / name).is_dir()]
+    if in_the_way:
+        raise UsageError(
+            f"--out {out_dir}: {', '.join(in_the_way)} "
+            f"{'is a folder' if len(in_the_way) == 1 else 'are folders'} where the demo writes "
+            "a file; remove it or give another --out"
+        )
     start = time.perf_counter()
     results: dict[str, StepResult] = {}
-    say("1. Backpropagation on a small graph")
-    results["j"] = j_step(out_dir, stream=stream)
-    say("\n2. Logistic regression trained with the Value engine")
-    results["logistic"] = logistic_step(
-        out_dir, progress=progress, compiled=compiled, stream=stream
-    )
-    say("\n3. Vectorization")
-    results["vectorization"] = vectorization_step(stream=stream)
+    steps: list[tuple[str, str, Callable[[], StepResult]]] = [
+        ("j", "1. Backpropagation on a small graph", lambda: j_step(out_dir, stream=stream)),
+        (
+            "logistic",
+            "2. Logistic regression trained with the Value engine",
+            lambda: logistic_step(out_dir, progress=progress, compiled=compiled, stream=stream),
+        ),
+        ("vectorization", "3. Vectorization", lambda: vectorization_step(stream=stream)),
+    ]
+    for key, title, step in steps:
+        say(("\n" if results else "") + title)
+        try:
+            results[key] = step()
+        except KeyboardInterrupt:
+            files = [f.name for r in results.values() for f in r.files]
+            written = ", ".join(files) if files else "none"
+            raise Interrupted(
+                f"during step {title.split('.')[0]} of {len(steps)}; files written to "
+                f"{out_dir}: {written}"
+            ) from None
     _summary(results, out_dir, time.perf_counter() - start, stream)
     return results
 

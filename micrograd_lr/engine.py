@@ -14,15 +14,18 @@ differentiable again (second and higher derivatives).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import operator
+import threading
 from collections.abc import Callable
+from itertools import repeat
 from numbers import Real
 from typing import Any
 
 from .errors import DomainError
 
-__all__ = ["OPS", "Op", "Value", "gradients"]
+__all__ = ["OPS", "Op", "Value", "gradients", "is_grad_enabled", "no_grad"]
 
 Number = int | float
 """A plain number that may stand beside a Value in an expression (it is folded, not a node)."""
@@ -100,12 +103,14 @@ def _log(x: Any) -> Any:
 
 def _sign(x: Any) -> float:
     # A step function: its own derivative is zero, so a constant is right on both paths.
+    # NaN in, NaN out ("NaN propagates through values and gradients").
     d = _data(x)
-    return 1.0 if d > 0 else -1.0 if d < 0 else 0.0
+    return 1.0 if d > 0 else -1.0 if d < 0 else 0.0 if d == 0 else math.nan
 
 
 def _step(x: Any) -> float:
-    return 1.0 if _data(x) > 0 else 0.0
+    d = _data(x)
+    return 1.0 if d > 0 else 0.0 if d <= 0 else math.nan
 
 
 def _power_base_rule(out: Any, a: Any, b: Any) -> Any:
@@ -134,7 +139,7 @@ def _sigmoid(x: Any) -> Any:
 
 
 def _relu(a: float) -> float:
-    return a if a > 0 else 0.0
+    return 0.0 if a <= 0 else a  # NaN is not <= 0: it stays NaN
 
 
 ADD = Op("+", operator.add, (1.0, 1.0))
@@ -158,15 +163,9 @@ OPS: dict[str, Op] = {
 }  # fmt: skip
 """Every primitive operation by name."""
 
-# The hottest operations build their node inline from these (see Value.__add__ and
-# Value.tanh): the same forward functions and rules, without a lookup per call.
-_ADD_DX, _ADD_DY = ADD.derivatives
-_SUB_DX, _SUB_DY = SUB.derivatives
-_MUL_DX, _MUL_DY = MUL.derivatives
-_EXP_F, (_EXP_D,) = EXP.forward, EXP.derivatives
-_TANH_F, (_TANH_D,) = TANH.forward, TANH.derivatives
-_SIGMOID_F, (_SIGMOID_D,) = SIGMOID.forward, SIGMOID.derivatives
-_RELU_F, (_RELU_D,) = RELU.forward, RELU.derivatives
+
+_MICROGRAD_NAMES = {RELU: "ReLU"}
+"""Where micrograd 0.1.0 names an operation differently from our symbol (its ``_op``)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -191,7 +190,10 @@ class Value:
     grad : float
         d(root)/d(this node), filled by ``root.backward()``. Gradients **accumulate**: a
         second ``backward()`` adds to them. Call ``root.zero_grad()`` to reset them (for
-        example before each step of a training loop).
+        example before each step of a training loop). After
+        ``backward(create_graph=True)`` it holds a `Value` instead (the annotation stays
+        ``float``, which is what every other use sees; `autodiff.grad` with
+        ``create_graph=True`` is typed to return Values).
     label : str
         The node's name (empty for intermediate results unless you set it).
 
@@ -204,10 +206,29 @@ class Value:
     (7.0, 7.0, 1.0, 1.0)
     """
 
-    # Memory matters for million-node graphs: slots, no per-node dict, no closures (and so
-    # no reference cycles for the garbage collector to chase). `_edges` interleaves each
-    # parent with its local derivative, (p0, d0, p1, d1): one tuple per node instead of two.
-    __slots__ = ("_const", "_edges", "_op", "_pending", "data", "grad", "label")
+    # Memory and speed matter for million-node graphs: slots, no per-node dict, no closures
+    # (and so no reference cycles for the garbage collector to chase). A node of one or two
+    # operands keeps each parent and its local derivative in a slot of its own (`_a`, `_da`,
+    # `_b`, `_db`): reading a slot is faster than unpacking a tuple, and no tuple is
+    # allocated per node. Only a fused node of three or more operands keeps its edges in a
+    # tuple, `_edges = (p0, d0, p1, d1, ...)`, with `_a` None.
+    __slots__ = (
+        "_a",
+        "_b",
+        "_const",
+        "_da",
+        "_db",
+        "_edges",
+        "_operation",
+        "_pending",
+        "data",
+        "grad",
+        "label",
+    )
+
+    data: float
+    grad: float
+    label: str
 
     # Make NumPy defer to our reflected operators instead of building object arrays.
     __array_ufunc__ = None
@@ -217,10 +238,16 @@ class Value:
             data = _checked_float(data)
         if type(label) is not str:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
-        self.data: float = data
-        self.grad: Any = 0.0  # a float; a Value after backward(create_graph=True)
-        self.label: str = label
-        self._op: Op | None = None
+        self.data = data
+        self.grad = _ZERO
+        self.label = label
+        self._operation: Op | None = None
+        self._a: Value | None = None
+        # Any, not float | None: backward multiplies them after checking _a and _b, which
+        # mypy cannot connect.
+        self._da: Any = None
+        self._b: Value | None = None
+        self._db: Any = None
         self._edges: tuple[Any, ...] = ()
         self._const: float | None = None
         self._pending = 0  # scratch for backward: consumers not yet processed (0 at rest)
@@ -229,17 +256,23 @@ class Value:
     @property
     def op(self) -> Op | None:
         """The operation that produced this node (None for a leaf)."""
-        return self._op
+        return self._operation
 
     @property
     def parents(self) -> tuple[Value, ...]:
         """The Value operands this node was computed from, in operand order."""
-        return self._edges[::2]
+        a = self._a
+        if a is None:
+            return self._edges[::2]  # a fused node's edges, or () for a leaf
+        b = self._b
+        return (a,) if b is None else (a, b)
 
     @property
     def local_grads(self) -> tuple[float, ...]:
         """d(this node)/d(parent) for each parent, as computed in the forward pass."""
-        return self._edges[1::2]
+        if self._a is None:
+            return self._edges[1::2]
+        return (self._da,) if self._b is None else (self._da, self._db)
 
     @property
     def constant(self) -> float | None:
@@ -249,16 +282,70 @@ class Value:
     @property
     def operands(self) -> tuple[Value | float, ...]:
         """All operands in the order written: Values and folded numbers."""
-        parents: tuple[Value | float, ...] = self._edges[::2]
+        parents: tuple[Value | float, ...] = self.parents
         if self._const is None:
             return parents
-        if self._op is not None and self._op.constant_first:
+        if self._operation is not None and self._operation.constant_first:
             return (self._const, *parents)
         return (*parents, self._const)
 
+    # --- micrograd and PyTorch names ------------------------------------------------------------
+    @property
+    def _op(self) -> str:
+        """The operation as micrograd names it (``'+'``, ``'*'``, ``'**2'``, ``'ReLU'``),
+        our symbol for operations micrograd lacks (``'exp'``, ``'/'``), '' for a leaf.
+
+        micrograd's ``draw_dot`` concatenates it with strings, so it is always a str.
+        """
+        op = self._operation
+        if op is None:
+            return ""
+        if op is POW and self._const is not None:  # micrograd: f"**{other}"
+            return f"**{_micrograd_number(self._const)}"
+        return _MICROGRAD_NAMES.get(op, op.symbol)
+
+    @property
+    def _prev(self) -> set[Value]:
+        """The set of parents, micrograd's ``_prev`` (unordered: use `parents` for order)."""
+        return set(self.parents)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a Value made by ``Value(...)``, `detach` or inside `no_grad` (no
+        operation recorded), as PyTorch's ``Tensor.is_leaf``."""
+        return self._operation is None
+
+    def item(self) -> float:
+        """The data as a Python float, as PyTorch's ``Tensor.item()``."""
+        return self.data
+
+    def __float__(self) -> float:  # float(self)
+        return self.data
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and label, cut off from this node's graph: a
+        gradient never flows through it (PyTorch's ``Tensor.detach()``)."""
+        return Value(self.data, self.label)
+
+    # --- display ------------------------------------------------------------------------------
     def __repr__(self) -> str:
         label = f"label={self.label!r}, " if self.label else ""
         return f"Value({label}data={self.data!r}, grad={self.grad!r})"
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **kwargs: Any
+    ) -> dict[str, str]:
+        """How Jupyter shows a Value: its drawn graph as SVG, with the repr as plain text.
+
+        Falls back to the plain text alone (never raises) when the graph cannot be drawn:
+        Graphviz missing, a graph above the drawing's node limit, ``dot`` failing or timing
+        out.
+        """
+        bundle = {"text/plain": repr(self)}
+        svg = _svg_or_none(self)
+        if svg is not None:
+            bundle["image/svg+xml"] = svg
+        return bundle
 
     def _describe(self) -> str:
         if self.label:
@@ -267,13 +354,44 @@ class Value:
 
     # --- arithmetic ---------------------------------------------------------------------------
     # Value-with-Value and Value-with-float are the hot paths of every graph, so +, - and *
-    # build those nodes inline (from the same rules); every other case goes through
-    # _binary, which also checks the domain and folds in other kinds of numbers.
+    # build those nodes right here (a call to a helper would cost a fifth of the time), with
+    # their Op's rule written out (a test checks them against the table). Every other case
+    # goes through _binary, which also checks the domain and folds in other kinds of numbers.
     def __add__(self, other: Value | Number) -> Value:  # self + other
         if type(other) is Value:
-            return _node(self.data + other.data, ADD, (self, _ADD_DX, other, _ADD_DY))
+            out = self.data + other.data
+            if _no_grad_depth and not is_grad_enabled():
+                return _leaf(out)
+            v = _new(Value)
+            v.data = out
+            v.grad = _ZERO
+            v.label = ""
+            v._operation = ADD
+            v._a = self
+            v._da = 1.0
+            v._b = other
+            v._db = 1.0
+            v._edges = ()
+            v._const = None
+            v._pending = 0
+            return v
         if type(other) is float:
-            return _node(self.data + other, ADD, (self, _ADD_DX), other)
+            out = self.data + other
+            if _no_grad_depth and not is_grad_enabled():
+                return _leaf(out)
+            v = _new(Value)
+            v.data = out
+            v.grad = _ZERO
+            v.label = ""
+            v._operation = ADD
+            v._a = self
+            v._da = 1.0
+            v._b = None
+            v._db = None
+            v._edges = ()
+            v._const = other
+            v._pending = 0
+            return v
         return _binary(ADD, self, other)
 
     def __radd__(self, other: Number) -> Value:  # other + self
@@ -281,9 +399,39 @@ class Value:
 
     def __sub__(self, other: Value | Number) -> Value:  # self - other
         if type(other) is Value:
-            return _node(self.data - other.data, SUB, (self, _SUB_DX, other, _SUB_DY))
+            out = self.data - other.data
+            if _no_grad_depth and not is_grad_enabled():
+                return _leaf(out)
+            v = _new(Value)
+            v.data = out
+            v.grad = _ZERO
+            v.label = ""
+            v._operation = SUB
+            v._a = self
+            v._da = 1.0
+            v._b = other
+            v._db = -1.0
+            v._edges = ()
+            v._const = None
+            v._pending = 0
+            return v
         if type(other) is float:
-            return _node(self.data - other, SUB, (self, _SUB_DX), other)
+            out = self.data - other
+            if _no_grad_depth and not is_grad_enabled():
+                return _leaf(out)
+            v = _new(Value)
+            v.data = out
+            v.grad = _ZERO
+            v.label = ""
+            v._operation = SUB
+            v._a = self
+            v._da = 1.0
+            v._b = None
+            v._db = None
+            v._edges = ()
+            v._const = other
+            v._pending = 0
+            return v
         return _binary(SUB, self, other)
 
     def __rsub__(self, other: Number) -> Value:  # other - self
@@ -293,11 +441,39 @@ class Value:
         if type(other) is Value:
             a, b = self.data, other.data
             out = a * b
-            return _node(out, MUL, (self, _MUL_DX(out, a, b), other, _MUL_DY(out, a, b)))
+            if _no_grad_depth and not is_grad_enabled():
+                return _leaf(out)
+            # d(a*b)/da = b, d(a*b)/db = a
+            v = _new(Value)
+            v.data = out
+            v.grad = _ZERO
+            v.label = ""
+            v._operation = MUL
+            v._a = self
+            v._da = b
+            v._b = other
+            v._db = a
+            v._edges = ()
+            v._const = None
+            v._pending = 0
+            return v
         if type(other) is float:
-            a = self.data
-            out = a * other
-            return _node(out, MUL, (self, _MUL_DX(out, a, other)), other)
+            out = self.data * other
+            if _no_grad_depth and not is_grad_enabled():
+                return _leaf(out)
+            v = _new(Value)
+            v.data = out
+            v.grad = _ZERO
+            v.label = ""
+            v._operation = MUL
+            v._a = self
+            v._da = other
+            v._b = None
+            v._db = None
+            v._edges = ()
+            v._const = other
+            v._pending = 0
+            return v
         return _binary(MUL, self, other)
 
     def __rmul__(self, other: Number) -> Value:  # other * self
@@ -322,17 +498,31 @@ class Value:
         return _unary(ABS, self)
 
     # --- functions ----------------------------------------------------------------------------
-    # The common functions build their node inline from their Op's forward and rule: half
-    # the time of going through _unary, which serves the rest.
+    # The common functions build their node right here too, their Op's forward and rule
+    # written out; _unary serves the rest.
     def exp(self) -> Value:
         """e ** self. OverflowError above about 709.78, where e ** x exceeds the largest
         float."""
-        a = self.data
         try:
-            out = _EXP_F(a)
+            out = math.exp(self.data)
         except OverflowError:
             raise _overflow(EXP, self) from None
-        return _node(out, EXP, (self, _EXP_D(out, a)))
+        if _no_grad_depth and not is_grad_enabled():
+            return _leaf(out)
+        # d/da e**a = out
+        v = _new(Value)
+        v.data = out
+        v.grad = _ZERO
+        v.label = ""
+        v._operation = EXP
+        v._a = self
+        v._da = out
+        v._b = None
+        v._db = None
+        v._edges = ()
+        v._const = None
+        v._pending = 0
+        return v
 
     def log(self) -> Value:
         """Natural logarithm, defined for data > 0 (DomainError otherwise)."""
@@ -340,9 +530,22 @@ class Value:
 
     def tanh(self) -> Value:
         """Hyperbolic tangent; its local derivative is 1 - tanh**2."""
-        a = self.data
-        out = _TANH_F(a)
-        return _node(out, TANH, (self, _TANH_D(out, a)))
+        out = math.tanh(self.data)
+        if _no_grad_depth and not is_grad_enabled():
+            return _leaf(out)
+        v = _new(Value)
+        v.data = out
+        v.grad = _ZERO
+        v.label = ""
+        v._operation = TANH
+        v._a = self
+        v._da = 1.0 - out * out
+        v._b = None
+        v._db = None
+        v._edges = ()
+        v._const = None
+        v._pending = 0
+        return v
 
     def sigmoid(self) -> Value:
         """1 / (1 + e**-self), computed without overflow for every float.
@@ -352,14 +555,48 @@ class Value:
         about 37, where the true derivative is about e**-x.
         """
         a = self.data
-        out = _SIGMOID_F(a)
-        return _node(out, SIGMOID, (self, _SIGMOID_D(out, a)))
+        out = _stable_sigmoid(a)
+        if _no_grad_depth and not is_grad_enabled():
+            return _leaf(out)
+        v = _new(Value)
+        v.data = out
+        v.grad = _ZERO
+        v.label = ""
+        v._operation = SIGMOID
+        v._a = self
+        v._da = out * _stable_sigmoid(-a)
+        v._b = None
+        v._db = None
+        v._edges = ()
+        v._const = None
+        v._pending = 0
+        return v
 
     def relu(self) -> Value:
-        """max(0, self); its derivative is taken as 0 at 0."""
+        """max(0, self); its derivative is taken as 0 at 0. NaN stays NaN, with a NaN
+        derivative."""
         a = self.data
-        out = _RELU_F(a)
-        return _node(out, RELU, (self, _RELU_D(out, a)))
+        if a > 0:
+            out, d = a, 1.0
+        elif a <= 0:
+            out, d = 0.0, 0.0
+        else:  # NaN: the value and the derivative are NaN
+            out, d = a, a
+        if _no_grad_depth and not is_grad_enabled():
+            return _leaf(out)
+        v = _new(Value)
+        v.data = out
+        v.grad = _ZERO
+        v.label = ""
+        v._operation = RELU
+        v._a = self
+        v._da = d
+        v._b = None
+        v._db = None
+        v._edges = ()
+        v._const = None
+        v._pending = 0
+        return v
 
     # --- backpropagation ----------------------------------------------------------------------
     def backward(self, *, create_graph: bool = False) -> None:
@@ -393,47 +630,52 @@ class Value:
             _reset_counts(self)
             raise
         # This pass's gradients are built up in .grad from zero and the earlier ones are
-        # added back at the end: accumulation without a dict lookup per edge.
-        earlier = [node.grad for node in nodes]
-        for node in nodes:
-            node.grad = 0.0
+        # added back at the end: accumulation without a dict lookup per edge. A node whose
+        # .grad is still the very _ZERO object it was created with (or reset to) has no
+        # earlier gradient; when that holds for all, as on a freshly built graph, there is
+        # nothing to save or reset (checked at C speed, no Python loop).
+        earlier: list[Any] = []
+        if any(map(operator.is_not, map(_GRAD, nodes), repeat(_ZERO))):
+            earlier = [node.grad for node in nodes]
+            for node in nodes:
+                node.grad = _ZERO
         self.grad = 1.0
         stack = [self]
         pop, push = stack.pop, stack.append
         finished = False
         try:
             # Kahn's algorithm fused with the chain rule: a node is expanded once all of its
-            # consumers have added their share to its gradient. The primitive ops have one
-            # or two operands, unpacked directly (1.5x faster than the generic loop, which
-            # serves n-ary nodes such as fused ones).
+            # consumers have added their share to its gradient. Parents are visited in
+            # operand order (a, then b, then a fused node's further edges).
             while stack:
                 node = pop()
+                p = node._a
+                if p is None:  # a leaf, or a fused node of three or more operands
+                    edges = node._edges
+                    if edges:
+                        g = node.grad
+                        for i in range(0, len(edges), 2):
+                            p = edges[i]
+                            p.grad += edges[i + 1] * g
+                            p._pending -= 1
+                            if not p._pending:
+                                push(p)
+                    continue
                 g = node.grad
-                edges = node._edges
-                n = len(edges)
-                if n == 4:
-                    p, dp, q, dq = edges
-                    p.grad += dp * g
-                    q.grad += dq * g
+                p.grad += node._da * g
+                q = node._b
+                if q is not None:
+                    q.grad += node._db * g
                     p._pending -= 1
                     if not p._pending:
                         push(p)
                     q._pending -= 1
                     if not q._pending:
                         push(q)
-                elif n == 2:
-                    p, dp = edges
-                    p.grad += dp * g
+                else:
                     p._pending -= 1
                     if not p._pending:
                         push(p)
-                elif n:
-                    for i in range(0, n, 2):
-                        p = edges[i]
-                        p.grad += edges[i + 1] * g
-                        p._pending -= 1
-                        if not p._pending:
-                            push(p)
             finished = True
         finally:
             if not finished:  # interrupted: leave every node's scratch count at rest
@@ -446,8 +688,78 @@ class Value:
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0.0 on this node and on every node it was computed from."""
         for node in _count_consumers(self):
-            node.grad = 0.0
+            node.grad = _ZERO
             node._pending = 0
+
+
+def _micrograd_number(x: float) -> str:
+    """A folded number as micrograd's ``f"**{other}"`` shows it: ``2`` for the int 2."""
+    return str(int(x)) if x.is_integer() else repr(x)
+
+
+def _svg_or_none(value: Value) -> str | None:
+    """The drawn graph of ``value`` as SVG text, or None when it cannot be drawn."""
+    try:
+        from .render import draw  # lazily: Graphviz is only needed for drawings
+
+        svg = draw(value).pipe(format="svg", encoding="utf-8")
+    except Exception:  # no dot, too many nodes, dot failing or timing out: show the text
+        return None
+    return svg if isinstance(svg, str) else None
+
+
+# --------------------------------------------------------------------------------------------
+# Recording, and switching it off
+# --------------------------------------------------------------------------------------------
+_no_grad_depth: dict[int, int] = {}
+"""Thread id to how many `no_grad` blocks that thread is in; empty while all record."""
+
+_no_grad_lock = threading.Lock()
+
+
+class no_grad(contextlib.ContextDecorator):
+    """Record nothing inside the block: every result is a leaf (no parents, no operation).
+
+    For updates that must not become part of a graph, in both styles::
+
+        with no_grad():
+            for p in params:
+                p.data -= lr * p.grad   # plain floats: never recorded anyway
+                # or p = p - lr * p.grad: the new p is a leaf, not a node of the old graph
+
+    Values are still computed and checked (``log`` of a negative number still raises).
+    Blocks nest, and ``@no_grad()`` decorates a function. Like PyTorch's, it is per
+    thread: other threads keep recording while one is inside the block. Outside every
+    block the only cost is one check of an empty dict per operation.
+
+    Examples
+    --------
+    >>> x = Value(2.0, "x")
+    >>> with no_grad():
+    ...     y = x * 3 + 1
+    >>> y.data, y.is_leaf, y.parents
+    (7.0, True, ())
+    """
+
+    def __enter__(self) -> no_grad:
+        ident = threading.get_ident()
+        with _no_grad_lock:
+            _no_grad_depth[ident] = _no_grad_depth.get(ident, 0) + 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        ident = threading.get_ident()
+        with _no_grad_lock:
+            depth = _no_grad_depth[ident] - 1
+            if depth:
+                _no_grad_depth[ident] = depth
+            else:
+                del _no_grad_depth[ident]
+
+
+def is_grad_enabled() -> bool:
+    """False inside a `no_grad` block of the calling thread, True otherwise."""
+    return threading.get_ident() not in _no_grad_depth
 
 
 # --------------------------------------------------------------------------------------------
@@ -455,17 +767,80 @@ class Value:
 # --------------------------------------------------------------------------------------------
 _new = object.__new__
 
+_ZERO = 0.0
+"""The gradient every node starts with (see `Value.backward`: compared by identity)."""
 
-def _node(data: float, op: Op, edges: tuple[Any, ...], const: float | None = None) -> Value:
-    # Skips __init__: the data is a float computed from checked operands.
+_GRAD = operator.attrgetter("grad")
+
+
+def _leaf(data: float) -> Value:
+    """A result computed inside `no_grad`: a leaf, like ``Value(data)``."""
     v = _new(Value)
     v.data = data
-    v.grad = 0.0
+    v.grad = _ZERO
     v.label = ""
-    v._op = op
-    v._edges = edges
+    v._operation = None
+    v._a = v._da = v._b = v._db = None
+    v._edges = ()
+    v._const = None
+    v._pending = 0
+    return v
+
+
+def _node1(data: float, op: Op, a: Value, da: float, const: float | None = None) -> Value:
+    """The node ``op(a)`` (with a folded number ``const``, if any) of local derivative
+    ``da``. Skips __init__: the data is a float computed from checked operands."""
+    if _no_grad_depth and threading.get_ident() in _no_grad_depth:
+        return _leaf(data)
+    v = _new(Value)
+    v.data = data
+    v.grad = _ZERO
+    v.label = ""
+    v._operation = op
+    v._a = a
+    v._da = da
+    v._b = None
+    v._db = None
+    v._edges = ()
     v._const = const
     v._pending = 0
+    return v
+
+
+def _node2(data: float, op: Op, a: Value, da: float, b: Value, db: float) -> Value:
+    """The node ``a op b`` of two Values, with local derivatives ``da`` and ``db``."""
+    if _no_grad_depth and threading.get_ident() in _no_grad_depth:
+        return _leaf(data)
+    v = _new(Value)
+    v.data = data
+    v.grad = _ZERO
+    v.label = ""
+    v._operation = op
+    v._a = a
+    v._da = da
+    v._b = b
+    v._db = db
+    v._edges = ()
+    v._const = None
+    v._pending = 0
+    return v
+
+
+def _node(data: float, op: Op, edges: tuple[Any, ...], const: float | None = None) -> Value:
+    """A node of any number of operands, from its edges ``(p0, d0, p1, d1, ...)``."""
+    n = len(edges)
+    if n == 2:
+        return _node1(data, op, edges[0], edges[1], const)
+    if n == 4 and const is None:
+        return _node2(data, op, *edges)
+    if n < 4:
+        raise ValueError(f"a node needs at least one (parent, derivative) edge, got {edges!r}")
+    if _no_grad_depth and threading.get_ident() in _no_grad_depth:
+        return _leaf(data)
+    v = _leaf(data)  # a fused node keeps its edges in one tuple, with _a None
+    v._operation = op
+    v._edges = edges
+    v._const = const
     return v
 
 
@@ -477,7 +852,7 @@ def _unary(op: Op, x: Value) -> Value:
         check(x, a)
     try:
         out = op.forward(a)
-        return _node(out, op, (x, op.local_derivative(0, out, a)))
+        return _node1(out, op, x, op.local_derivative(0, out, a))
     except OverflowError:
         raise _overflow(op, x) from None
 
@@ -497,18 +872,16 @@ def _binary(op: Op, x: Any, y: Any) -> Value:
         out = op.forward(a, b)
         # A rule is a constant derivative (a float) or a function of (out, *operands).
         if type(x) is not Value:
-            return _node(out, op, (y, dy if type(dy) is float else dy(out, a, b)), a)
+            return _node1(out, op, y, dy if type(dy) is float else dy(out, a, b), a)
         if type(y) is not Value:
-            return _node(out, op, (x, dx if type(dx) is float else dx(out, a, b)), b)
-        return _node(
+            return _node1(out, op, x, dx if type(dx) is float else dx(out, a, b), b)
+        return _node2(
             out,
             op,
-            (
-                x,
-                dx if type(dx) is float else dx(out, a, b),
-                y,
-                dy if type(dy) is float else dy(out, a, b),
-            ),
+            x,
+            dx if type(dx) is float else dx(out, a, b),
+            y,
+            dy if type(dy) is float else dy(out, a, b),
         )
     except OverflowError:
         raise _overflow(op, x, y) from None
@@ -619,27 +992,24 @@ def _count_consumers(root: Value) -> list[Value]:
     """Every node reachable from ``root`` (root first). Sets each node's ``_pending`` to the
     number of its consumers inside this graph. Iterative, so depth is unlimited."""
     nodes = [root]
-    stack = [root]
-    keep, push, pop = nodes.append, stack.append, stack.pop
-    while stack:
-        edges = pop()._edges
-        n = len(edges)
-        # Unpacked by arity like backward's loop: no slice allocated per node.
-        if n == 4:
-            p, q = edges[0], edges[2]
+    keep = nodes.append
+    # The list is its own work queue: iterating over a list visits what is appended to it
+    # during the loop, so each node is expanded once, after it is first seen.
+    for node in nodes:
+        p = node._a
+        if p is not None:
             if not p._pending:
                 keep(p)
-                push(p)
             p._pending += 1
-            if not q._pending:
-                keep(q)
-                push(q)
-            q._pending += 1
-        elif n:
-            for p in edges[::2]:
+            q = node._b
+            if q is not None:
+                if not q._pending:
+                    keep(q)
+                q._pending += 1
+        elif node._edges:  # a fused node of three or more operands
+            for p in node._edges[::2]:
                 if not p._pending:
                     keep(p)
-                    push(p)
                 p._pending += 1
     return nodes
 
@@ -652,7 +1022,7 @@ def _reset_counts(root: Value) -> None:
     while stack:
         node = stack.pop()
         node._pending = 0
-        for parent in node._edges[::2]:
+        for parent in node.parents:
             if id(parent) not in seen:
                 seen.add(id(parent))
                 stack.append(parent)
@@ -683,16 +1053,16 @@ def gradients(root: Value, *, create_graph: bool = False) -> dict[Value, Any]:
 
     grads: dict[Value, Any] = {root: 1.0}
     for node in consumers_first(root):
-        if node._op is None:
+        if node._operation is None:
             continue
         g = grads[node]
-        parents = node._edges[::2]
+        parents = node.parents
         if create_graph:
             for parent, local in zip(parents, _local_derivatives_as_values(node), strict=True):
                 term = g if type(local) is float and local == 1.0 else local * g
                 grads[parent] = grads[parent] + term if parent in grads else term
         else:
-            for parent, local in zip(parents, node._edges[1::2], strict=True):
+            for parent, local in zip(parents, node.local_grads, strict=True):
                 grads[parent] = grads.get(parent, 0.0) + local * g
     if create_graph:
         return {node: g if type(g) is Value else Value(g) for node, g in grads.items()}
@@ -702,7 +1072,7 @@ def gradients(root: Value, *, create_graph: bool = False) -> dict[Value, Any]:
 def _local_derivatives_as_values(node: Value) -> list[Any]:
     """The node's local derivatives from its op's rules evaluated on Values: Values that
     depend on the operands (or floats where a derivative is constant)."""
-    op = node._op
+    op = node._operation
     assert op is not None
     operands = node.operands
     return [

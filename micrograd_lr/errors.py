@@ -9,6 +9,7 @@ __all__ = [
     "GradcheckError",
     "GraphTooLargeError",
     "GraphvizNotFoundError",
+    "Interrupted",
     "MicrogradLRError",
     "TraceMismatchError",
     "UsageError",
@@ -55,3 +56,8 @@ class TraceMismatchError(MicrogradLRError, RuntimeError):
     """A compiled (traced) graph no longer matches what its function builds: the function's
     control flow depends on the data, so the trace is not valid at these inputs (see
     `micrograd_lr.compile`)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, caught by a command and raised again with one line saying what was done so
+    far (``"at iteration 523 of 1000, cost 0.3121"``); the CLI prints it and exits 130."""

@@ -36,6 +36,7 @@ __all__ = [
     "build",
     "parse",
     "parse_assignments",
+    "parse_number",
 ]
 
 MAX_LENGTH = 1000
@@ -96,20 +97,95 @@ _ALLOWED = "allowed: numbers, names, + - * / **, unary -, parentheses and calls 
 Instruction = tuple[Any, ...]
 
 
-def _fail(message: str, node: ast.AST | None = None) -> ExpressionError:
-    where = (
-        f" at column {node.col_offset + 1}"
-        if node is not None and hasattr(node, "col_offset")
-        else ""
-    )
-    return ExpressionError(f"{message}{where}; {_ALLOWED}")
+_NUMBER = re.compile(
+    r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)",
+    re.ASCII | re.IGNORECASE,
+)
+
+_ASCII_SPACE = " \t\n\r\f\v"
 
 
-def _number(node: ast.Constant) -> float:
+def parse_number(text: str) -> float:
+    """A number written in ASCII decimal, as Python's `float` reads it but stricter.
+
+    The one number grammar of the command line's ``NAME=NUMBER`` values and of CSV cells:
+    an optional sign, digits with an optional decimal point, an optional exponent
+    (``-1.5e-3``, ``.5``, ``2.``), or ``inf``, ``infinity``, ``nan`` in any case;
+    surrounding ASCII spaces are ignored. Unlike `float`, underscores (``1_000``) and
+    non-ASCII digits (full-width U+FF11, Arabic-Indic U+0661) are refused: a data file or
+    a command line that holds them is more likely a mistake than a number.
+
+    Parameters
+    ----------
+    text : str
+        The text to read.
+
+    Returns
+    -------
+    float
+        Possibly ``inf`` or ``nan``, when spelled so: callers that need a finite number
+        check `math.isfinite`.
+
+    Raises
+    ------
+    ValueError
+        The text is not such a number; the message quotes it.
+
+    Examples
+    --------
+    >>> parse_number(" -1.5e3 "), parse_number(".5"), parse_number("Inf")
+    (-1500.0, 0.5, inf)
+    >>> parse_number("1_000")
+    Traceback (most recent call last):
+    ...
+    ValueError: '1_000' is not a number (write it with ASCII digits, as in -1.5e3, without _)
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}: {text!r}")
+    if _NUMBER.fullmatch(text.strip(_ASCII_SPACE)) is None:
+        raise ValueError(
+            f"{text.strip()!r} is not a number (write it with ASCII digits, as in -1.5e3, "
+            "without _)"
+        )
+    return float(text)
+
+
+def _fail(
+    message: str, node: ast.AST | None = None, column: int | None = None, hint: str = ""
+) -> ExpressionError:
+    if column is None and node is not None and hasattr(node, "col_offset"):
+        column = node.col_offset
+    where = f" at column {column + 1}" if column is not None else ""
+    return ExpressionError(f"{message}{where}{hint}; {_ALLOWED}")
+
+
+_OPERATOR_HINTS: dict[type[ast.AST], str] = {
+    ast.BitXor: "; for a power write **, as in x**2",
+    ast.FloorDiv: "; divide with /",
+}
+
+
+def _operator_column(node: ast.BinOp, text: str) -> int | None:
+    """Where the operator of ``node`` is in ``text`` (0-based), between its operands."""
+    start = getattr(node.left, "end_col_offset", None)
+    end = node.right.col_offset
+    if start is None:
+        return None
+    symbol = _OPERATOR_NAMES.get(type(node.op), "")
+    found = text.find(symbol, start, end) if symbol else -1
+    return found if found >= 0 else None
+
+
+def _number(node: ast.Constant, text: str) -> float:
     value = node.value
     if isinstance(value, bool) or not isinstance(value, int | float):
         kind = {bool: "True/False", complex: "complex numbers", str: "strings", bytes: "bytes"}
         raise _fail(f"{kind.get(type(value), repr(value))} are not allowed", node)
+    written = text[node.col_offset : getattr(node, "end_col_offset", node.col_offset)]
+    if "_" in written or not written.isascii():
+        # Python reads 1_000 as 1000; the values after the formula (a=1_000) do not, and
+        # one number grammar for both is less surprising (see `parse_number`).
+        raise _fail(f"write the number {written!r} without _", node)
     try:
         number = float(value)
     except OverflowError:
@@ -122,7 +198,7 @@ def _number(node: ast.Constant) -> float:
     return number
 
 
-def _compile(tree: ast.expr) -> tuple[list[Instruction], list[str]]:
+def _compile(tree: ast.expr, text: str) -> tuple[list[Instruction], list[str]]:
     """The postfix program of a checked syntax tree, and its names in order of appearance."""
     program: list[Instruction] = []
     names: list[str] = []
@@ -131,7 +207,7 @@ def _compile(tree: ast.expr) -> tuple[list[Instruction], list[str]]:
     while stack:
         node, expanded = stack.pop()
         if isinstance(node, ast.Constant):
-            program.append(("push", _number(node)))
+            program.append(("push", _number(node, text)))
         elif isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
                 raise _fail(f"{node.id} is a function: call it, as in {node.id}(x)", node)
@@ -142,7 +218,10 @@ def _compile(tree: ast.expr) -> tuple[list[Instruction], list[str]]:
             function = _BINARY.get(type(node.op))
             if function is None:
                 raise _fail(
-                    f"the operator {_OPERATOR_NAMES.get(type(node.op), '?')} is not allowed", node
+                    f"the operator {_OPERATOR_NAMES.get(type(node.op), '?')} is not allowed",
+                    node,
+                    _operator_column(node, text),
+                    _OPERATOR_HINTS.get(type(node.op), ""),
                 )
             if expanded:
                 program.append(("apply", 2, function))
@@ -161,7 +240,10 @@ def _compile(tree: ast.expr) -> tuple[list[Instruction], list[str]]:
         elif isinstance(node, ast.Call):
             function_name = node.func.id if isinstance(node.func, ast.Name) else None
             if function_name not in FUNCTIONS:
-                shown = function_name or ast.unparse(node.func)[:40]
+                # The callee as typed, not ast.unparse: that recurses, and a deeply nested
+                # callee would overflow the stack while the message is being written.
+                shown = function_name or text[node.func.col_offset : node.func.end_col_offset]
+                shown = shown if len(shown) <= 40 else shown[:37] + "..."
                 raise _fail(f"calling {shown!r} is not allowed", node)
             assert function_name is not None
             if node.keywords or len(node.args) != 1:
@@ -276,20 +358,22 @@ def parse(text: str) -> Expression:
             warnings.simplefilter("ignore")  # e.g. SyntaxWarning for odd literals
             tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
-        where = ""
         starts = _line_starts(source)
+        reason = (error.msg or "invalid syntax").splitlines()[0]
         if error.offset and error.lineno and error.lineno <= len(starts):
             column = lead + starts[error.lineno - 1] + error.offset
-            where = f" at column {column}"
-        reason = (error.msg or "invalid syntax").splitlines()[0]
-        raise ExpressionError(f"syntax error{where}: {reason}") from None
+        else:  # Python gives offset 0 when the text ends before the formula does ("a*")
+            column = lead + len(source) + 1
+            if reason == "invalid syntax":
+                reason = "the formula ends too early (an operand is missing at the end)"
+        raise ExpressionError(f"syntax error at column {column}: {reason}") from None
     except (ValueError, RecursionError, MemoryError):
         # null bytes; pathological nesting that the parser itself refuses
         raise ExpressionError(
             "the expression cannot be parsed (null bytes or too deeply nested)"
         ) from None
     _columns_in_text(tree, source, lead)
-    program, names = _compile(tree.body)
+    program, names = _compile(tree.body, text)
     return Expression(text, program, names)
 
 
@@ -299,18 +383,24 @@ def _line_starts(source: str) -> list[int]:
 
 
 def _columns_in_text(tree: ast.AST, source: str, lead: int) -> None:
-    """Make every node's ``col_offset`` its 0-based character position in the text as given.
+    """Make every node's ``col_offset`` and ``end_col_offset`` its 0-based character position
+    in the text as given.
 
     `ast` counts UTF-8 bytes from the start of the node's line of the stripped source; an
     error message that says "at column N" must count characters of what the user typed.
     """
     starts = _line_starts(source)
+
+    def position(lineno: int, offset: int) -> int:
+        start = starts[lineno - 1]
+        line = source[start:].encode("utf-8")
+        return lead + start + len(line[:offset].decode("utf-8", errors="replace"))
+
     for node in ast.walk(tree):  # iterative
         if isinstance(node, ast.expr):
-            start = starts[node.lineno - 1]
-            line = source[start:].encode("utf-8")
-            chars = len(line[: node.col_offset].decode("utf-8", errors="replace"))
-            node.col_offset = lead + start + chars
+            node.col_offset = position(node.lineno, node.col_offset)
+            if node.end_lineno is not None and node.end_col_offset is not None:
+                node.end_col_offset = position(node.end_lineno, node.end_col_offset)
 
 
 def _name(raw: str, item: str) -> str:
@@ -338,9 +428,9 @@ def parse_assignments(items: Sequence[str]) -> dict[str, float]:
             raise ExpressionError(f"expected NAME=NUMBER, got {item!r}")
         name = _name(raw_name, item)
         try:
-            value = float(raw_value)
-        except ValueError:
-            raise ExpressionError(f"{item!r}: {raw_value.strip()!r} is not a number") from None
+            value = parse_number(raw_value)
+        except ValueError as error:
+            raise ExpressionError(f"{item!r}: {error}") from None
         if not math.isfinite(value):
             raise ExpressionError(f"{item!r}: the value must be a finite number")
         if name in values:

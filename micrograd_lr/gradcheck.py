@@ -10,7 +10,13 @@ from numbers import Real
 from .engine import Value
 from .errors import DomainError, GradcheckError
 
-__all__ = ["GradcheckResult", "backprop_gradient", "gradcheck", "numerical_gradient"]
+__all__ = [
+    "GradcheckResult",
+    "backprop_gradient",
+    "central_steps",
+    "gradcheck",
+    "numerical_gradient",
+]
 
 ScalarFunction = Callable[..., Value]
 """``f(*values) -> Value``: builds a fresh graph from its arguments each time it is called."""
@@ -71,6 +77,55 @@ def backprop_gradient(f: ScalarFunction, values: Sequence[Value | float]) -> lis
     return [leaf.grad for leaf in leaves]
 
 
+def central_steps(x: float, h: float, *, eps: float | None = None) -> tuple[float, float]:
+    """``(x - h, x + h)`` as floats, refusing a step too small to move ``x``.
+
+    Near a large ``x`` (or with a tiny ``h``) both ``x + h`` and ``x - h`` can round back to
+    ``x``; the difference quotient would then divide 0 by 0. Such a step is refused rather
+    than silently widened: a step of one rounding unit gives a quotient that is mostly
+    rounding noise, so the caller should choose a larger one.
+
+    Parameters
+    ----------
+    x : float
+        The point.
+    h : float
+        The step, > 0.
+    eps : float, optional
+        The relative step ``h`` came from, named in the message.
+
+    Raises
+    ------
+    ValueError
+        When ``x - h == x == x + h`` in floating point; the message names ``h``, ``x`` and
+        the smallest step that moves ``x``.
+
+    Examples
+    --------
+    >>> central_steps(1.0, 0.5)
+    (0.5, 1.5)
+    >>> try:
+    ...     central_steps(1.0, 1e-17, eps=1e-17)
+    ... except ValueError as error:
+    ...     print(str(error).replace(": ", ":\\n").replace("; ", ";\\n"))
+    the finite-difference step h = 1e-17 (eps = 1e-17) is too small to move x = 1.0:
+    x - h and x + h both round to x;
+    use h above 1.1e-16, eps above 1.1e-16
+    """
+    down, up = x - h, x + h
+    if down == x and up == x:
+        smallest = math.ulp(x) / 2  # any h above half the float spacing at x moves x
+        source = relative = ""
+        if eps is not None:
+            source = f" (eps = {eps:g})"
+            relative = f", eps above {smallest / max(1.0, abs(x)):.2g}"
+        raise ValueError(
+            f"the finite-difference step h = {h:g}{source} is too small to move x = {x!r}: "
+            f"x - h and x + h both round to x; use h above {smallest:.2g}{relative}"
+        )
+    return down, up
+
+
 def numerical_gradient(
     f: ScalarFunction, values: Sequence[Value | float], *, eps: float = 1e-6
 ) -> list[float]:
@@ -100,6 +155,10 @@ def numerical_gradient(
     DomainError, ArithmeticError
         ``f`` fails at a step ``x +- h`` (``log`` near 0, say); the message names the
         value, both steps and ``h``. A smaller ``eps`` keeps the steps inside the domain.
+    ValueError
+        ``eps`` is not in (0, 1), or the step is too small to move some ``x`` (``x + h`` and
+        ``x - h`` both round to ``x``; see `central_steps`): the message names the step, the
+        point and the smallest step that would do.
     """
     if not (isinstance(eps, float | int) and 0 < eps < 1):
         raise ValueError(f"eps must be a number in (0, 1), got {eps!r}")
@@ -110,7 +169,7 @@ def numerical_gradient(
     for i, x in enumerate(point):
         h = eps * max(1.0, abs(x))
         up, down = list(point), list(point)
-        up[i], down[i] = x + h, x - h
+        down[i], up[i] = central_steps(x, h, eps=eps)
         # Divide by the step actually taken: x + h is rounded, and so is x - h.
         taken = up[i] - down[i]
         try:

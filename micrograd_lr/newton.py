@@ -11,7 +11,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from .autodiff import grad
 from .engine import Value
-from .logistic import ENGINES, _check_data, _check_finite, _propagate, cost_graph
+from .logistic import ENGINES, cost_graph
+from .logistic._checks import _check_data, _check_finite
+from .logistic.course import _propagate
 
 __all__ = ["NewtonResult", "closed_form_hessian", "newton", "value_derivatives"]
 

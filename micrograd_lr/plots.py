@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Sequence
+from typing import Any
 
 from .atomic import check_writable, write_atomic
 
-__all__ = ["check_path", "save_cost_curve"]
+__all__ = ["check_path", "save_cost_curve", "save_figure"]
 
 
 def check_path(path: str | os.PathLike[str]) -> tuple[str, str]:
@@ -79,7 +80,7 @@ def save_cost_curve(
     """
     if len(costs) == 0:
         raise ValueError("no costs to plot: train for at least one iteration")
-    path, suffix = check_path(path)
+    check_path(path)  # before any drawing: a bad path fails fast
     from matplotlib.figure import Figure
 
     # A Figure without pyplot: no global state and no GUI backend needed.
@@ -92,6 +93,25 @@ def save_cost_curve(
     if log_scale:
         axes.set_yscale("log")
     axes.grid(True, alpha=0.3)
+    save_figure(figure, path)
+
+
+def save_figure(figure: Any, path: str | os.PathLike[str], **savefig_options: Any) -> str:
+    """Write a matplotlib ``Figure`` to ``path`` atomically, in the format of its suffix.
+
+    Checks ``path`` first (`check_path`), renders into memory, then replaces the file in one
+    step: an error or an interruption never leaves a half-written image. Returns the path.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+    path : str or path-like
+        Where to write (``.png``, ``.svg``, ``.pdf``, ...).
+    **savefig_options
+        Passed to ``Figure.savefig`` (``dpi=...``, ...).
+    """
+    path, suffix = check_path(path)
     image = io.BytesIO()
-    figure.savefig(image, format=suffix)
+    figure.savefig(image, format=suffix, **savefig_options)
     write_atomic(path, image.getvalue())
+    return path

@@ -27,6 +27,7 @@ from . import graph
 from .atomic import write_atomic
 from .engine import Value
 from .errors import GraphTooLargeError, GraphvizNotFoundError
+from .names import node_names
 
 __all__ = [
     "DEFAULT_DIGITS",
@@ -38,6 +39,7 @@ __all__ = [
     "dot_available",
     "draw",
     "format_number",
+    "node_ids",
     "to_dot",
     "to_text",
     "write",
@@ -168,12 +170,17 @@ def _html(text: str) -> str:
     return _GRAPHVIZ_ESCAPE.sub(lambda _: "\\" + WORD_JOINER, escaped)
 
 
-def _record(node: Value, *, show_grad: bool, digits: int, color: str) -> str:
-    """The HTML-like label of a Value: [label |] data | grad, all text escaped."""
+def _record(
+    node: Value, *, show_grad: bool, digits: int, color: str, name: str | None = None
+) -> str:
+    """The HTML-like label of a Value: [label |] data | grad, all text escaped. ``name``
+    (from `micrograd_lr.names`) is shown in italics where the node has no label."""
     cells = []
     if node.label:
         lines = "<BR/>".join(_html(line) for line in _label_lines(node.label))
         cells.append(f"<TD><B>{lines}</B></TD>")
+    elif name:
+        cells.append(f"<TD><I>{_html(name)}</I></TD>")
     cells.append(f"<TD>data {format_number(node.data, digits)}</TD>")
     if show_grad:
         cells.append(f"<TD>grad {format_number(node.grad, digits)}</TD>")
@@ -304,6 +311,7 @@ def draw(
     digits: int = DEFAULT_DIGITS,
     max_nodes: int | None = DEFAULT_MAX_NODES,
     collapse: bool = False,
+    names: bool = False,
 ) -> graphviz.Digraph:
     """The computation graph of ``root`` as a Graphviz `Digraph`.
 
@@ -331,6 +339,9 @@ def draw(
         results as one n-ary node: ``w1*x1 + w2*x2 + w3*x3 + b`` shows one ``+`` with four
         inputs instead of three ``+`` nodes. The intermediate sums (and their grads) are not
         shown.
+    names : bool, default False
+        Show each unlabelled Value's name in italics (``u``, ``v``, ... and ``J`` for the
+        output), as `micrograd_lr.explain` calls them in its steps.
 
     Returns
     -------
@@ -360,6 +371,7 @@ def draw(
                 count = len(_steps(root, collapse=True))
             _check_size(root, count, max_nodes, collapse=collapse)
     steps = _steps(root, collapse=collapse)
+    named = node_names(root) if names else {}
 
     dot = graphviz.Digraph(
         name="computation_graph",
@@ -376,7 +388,7 @@ def draw(
         color = _ROOT_COLOR if node is root else _LEAF_COLOR if step.symbol is None else _NODE_COLOR
         dot.node(
             name,
-            _record(node, show_grad=show_grad, digits=digits, color=color),
+            _record(node, show_grad=show_grad, digits=digits, color=color, name=named.get(node)),
             shape="none",
             margin="0",
         )
@@ -410,6 +422,7 @@ def to_dot(
     digits: int = DEFAULT_DIGITS,
     max_nodes: int | None = DEFAULT_MAX_NODES,
     collapse: bool = False,
+    names: bool = False,
 ) -> str:
     """The DOT source of `draw` (same options); needs no Graphviz program.
 
@@ -423,8 +436,17 @@ def to_dot(
             digits=digits,
             max_nodes=max_nodes,
             collapse=collapse,
+            names=names,
         ).source
     )
+
+
+def node_ids(root: Value) -> dict[Value, str]:
+    """The name of each Value's node in the DOT source of ``draw(root)`` (not collapsed):
+    ``v0``, ``v1``, ... in evaluation order; the node of the operation that produced it is
+    that name followed by ``_op``. Tools that style the drawn SVG find nodes by these names
+    (each node's ``<title>``)."""
+    return {node: f"v{index}" for index, node in enumerate(graph.topological_order(root))}
 
 
 def dot_available() -> bool:
@@ -466,7 +488,7 @@ def write(
         Resolution of PNG output (sharp enough for slides); other formats ignore it.
     **draw_options
         Options of `draw` (``rankdir``, ``show_grad``, ``digits``, ``max_nodes``,
-        ``collapse``), only with a Value.
+        ``collapse``, ``names``), only with a Value.
 
     Returns
     -------

@@ -60,9 +60,9 @@ def test_grad_of_a_nonlinear_formula_matches_closed_form(capsys):
         assert math.isclose(float(numeric), expected[name], rel_tol=1e-8)
 
 
-def test_a_kink_is_flagged(capsys):
+def test_a_kink_is_flagged_and_exits_1(capsys):
     code, out, _ = run(["grad", "relu(x) + y", "x=0", "y=1"], capsys)
-    assert code == 0
+    assert code == 1
     x_row = rows(out)["x"]
     assert x_row[1] == "0.0" and float(x_row[2]) == pytest.approx(0.5)
     assert "differs" in out and "kink" in out
@@ -71,7 +71,7 @@ def test_a_kink_is_flagged(capsys):
 def test_an_infinite_gradient_is_flagged(capsys):
     # d/da 1/a = -1/a**2 overflows to -inf at a = 1e-160: not in agreement with anything.
     code, out, _ = run(["grad", "1/a", "a=1e-160"], capsys)
-    assert code == 0
+    assert code == 1
     assert rows(out)["a"][1] == "-inf"
     assert "differs" in out and "agree" not in out
 
@@ -153,3 +153,46 @@ def test_a_formula_starting_with_minus_gets_the_hint_to_use_dashes(capsys, optio
     # ... and the hint works.
     assert main([*options, "--", "-x**2", "x=3"]) == 0
     assert "-6.0" in capsys.readouterr().out
+
+
+def test_the_result_is_never_named_like_a_variable(capsys):
+    code, out, _ = run(["grad", "J+f+out+result", "J=1", "f=2", "out=3", "result=4"], capsys)
+    assert code == 0
+    assert out.splitlines()[0] == "result1 = J+f+out+result = 10.0"
+    assert "dresult1/dx backprop" in out
+
+
+# Regressions (issue 10 #2, #3): overflow in the second derivatives, and a step too small to
+# move x, were tracebacks; now one line, exit 2, and nothing on stdout.
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--order", "2", "x**-2", "x=1e-100"], "second derivatives at these values: overflow"),
+        (["--order", "2", "x**0.5", "x=1e-320"], "second derivatives at these values: overflow"),
+        (["--eps", "1e-300", "x*x", "x=1"], "step h = 1e-300 (eps = 1e-300) is too small to move"),
+        (["--eps", "1e-17", "3*x", "x=1e300"], "too small to move x = 1e+300"),
+    ],
+)
+def test_numerical_trouble_is_one_line_exit_2_and_prints_nothing(capsys, argv, message):
+    code, out, err = run(["grad", *argv], capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith("micrograd-lr grad: error: ") and err.count("\n") == 1
+    assert message in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "reason"),
+    [
+        # The steps x +- h straddle the pole at 0: not a kink.
+        (["1/x", "x=1e-110"], "the steps x-h and x+h lie on both sides of 0, where a pole"),
+        (["a/a", "a=1e-320"], "backprop gives a non-finite derivative"),
+        (["relu(x) + y", "x=0", "y=1"], "at a kink (relu, abs at 0)"),
+    ],
+)
+def test_a_difference_is_explained_by_what_caused_it(capsys, argv, reason):
+    code, out, _ = run(["grad", *argv], capsys)
+    assert code == 1
+    notes = [line for line in out.splitlines() if "differs from the central difference" in line]
+    assert len(notes) == 1 and reason in notes[0]
+    if "kink" not in reason:
+        assert "kink (relu, abs at 0)" not in notes[0]

@@ -85,6 +85,20 @@ def test_demo_vectorized_dot_product_equals_the_loop():
     assert "speed-up:" in stream.getvalue()
 
 
+def test_demo_speed_up_is_a_median_with_its_quartile_spread():
+    numbers = demo.vectorization_step(n=10_000, stream=io.StringIO()).numbers
+    assert numbers["speedup_low"] <= numbers["speedup"] <= numbers["speedup_high"]
+
+
+def test_single_threaded_blas_pins_every_blas_pool_to_one_thread():
+    from threadpoolctl import threadpool_info
+
+    np.dot(np.ones(10), np.ones(10))  # loads BLAS
+    with demo.single_threaded_blas():
+        pools = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+        assert pools and all(pool["num_threads"] == 1 for pool in pools)
+
+
 @pytest.mark.parametrize(("a", "b", "c"), [(2.0, 3.0, 4.0), (-1.5, 0.25, 7.0), (1.0, 0.0, 0.0)])
 def test_j_step_gradients_equal_the_closed_form(tmp_path, a, b, c):
     numbers = demo.j_step(tmp_path, a=a, b=b, c=c, stream=io.StringIO()).numbers
@@ -181,3 +195,33 @@ def test_demo_trains_the_composed_value_graph_and_checks_the_trained_weights(tmp
     assert calls[0]["engine"] == "value" and calls[0]["fused"] is False
     assert checked[0] == (0.0, 0.0) and checked[1][0] > 0
     assert result.numbers["gradient_checks"] == [0.0, 0.0]
+
+
+# Regression (issue 10 #5): a folder where the demo writes a file was a traceback (exit 1)
+# after half the demo; now it is found before any step.
+@pytest.mark.parametrize(
+    "names", [["j_graph.svg"], ["cost_curve.png"], ["j_graph.gv", "j_graph.png"]]
+)
+def test_demo_refuses_folders_in_the_way_before_writing_anything(tmp_path, capsys, names):
+    for name in names:
+        (tmp_path / name).mkdir()
+    assert cli.main(["demo", "--out", str(tmp_path), "--no-progress"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert (
+        f"{', '.join(names)} {'is a folder' if len(names) == 1 else 'are folders'}" in captured.err
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
+    assert all(not any((tmp_path / n).iterdir()) for n in names)
+
+
+def test_demo_ctrl_c_says_which_step_and_which_files_then_exits_130(tmp_path, capsys, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo, "logistic_step", interrupted)
+    assert cli.main(["demo", "--out", str(tmp_path), "--no-progress"]) == 130
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    expected = f"micrograd-lr demo: interrupted: during step 2 of 3; files written to {tmp_path}"
+    assert err.startswith(expected + ": j_graph.gv")

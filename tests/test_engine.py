@@ -3,7 +3,9 @@ depth, determinism across processes, and every error case."""
 
 from __future__ import annotations
 
+import hashlib
 import math
+import random
 import subprocess
 import sys
 import textwrap
@@ -14,8 +16,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from op_cases import CASES, Case, away_from_zero, close, exact_gradient, exact_point, moderate
 
-from micrograd_lr import DomainError, Value
+from micrograd_lr import DomainError, Value, grad
 from micrograd_lr.engine import OPS
+from micrograd_lr.fused import linear, log_loss, mean
 from micrograd_lr.gradcheck import numerical_gradient
 from micrograd_lr.graph import nodes
 
@@ -426,3 +429,139 @@ def test_an_interrupted_backward_leaves_no_stale_state(monkeypatch) -> None:
     J.zero_grad()
     J.backward()
     assert (a.grad, b.grad) == (b.data * b.data + b.data, 2 * a.data * b.data + a.data)
+
+
+# --- bitwise pins: gradients computed by the engine before its slot layout ------------------------
+# The node layout changed (parents in slots instead of a tuple of edges) with the rule that
+# backward's visiting order and its float operations stay exactly as they were. These bits
+# were computed on main before the change; any change in order or arithmetic shows here.
+def _pin_mixed():
+    a, b, c = Value(0.1, "a"), Value(0.7, "b"), Value(-1.3, "c")
+    u = a * b + c
+    J = (
+        u.tanh() * a
+        + (b / c).exp()
+        - a**3
+        + abs(c) * a.sigmoid()
+        + (b * b).log() * c
+        + (a - b).relu()
+        + (2 - a) * (3 / b)
+        + 2**a
+        - (-u) * u
+        + b ** (a + 1.0)
+        + (c * 0.3).relu()
+    )
+    return J, [a, b, c]
+
+
+def _pin_random(seed=7, n=400):
+    rng = random.Random(seed)
+    leaves = [Value(rng.uniform(-1, 1)) for _ in range(6)]
+    pool = list(leaves)
+    for _ in range(n):
+        x = pool[rng.randrange(len(pool))]
+        y = pool[-1 - rng.randrange(min(8, len(pool)))]
+        k = rng.randrange(9)
+        if k == 0:
+            z = x + y
+        elif k == 1:
+            z = x * y
+        elif k == 2:
+            z = (x - y).tanh()
+        elif k == 3:
+            z = x.sigmoid() * 1.7
+        elif k == 4:
+            z = 0.3 * x + y * 0.9
+        elif k == 5:
+            z = (x * 0.5).exp() - 1.0
+        elif k == 6:
+            z = x / (1.5 + y.sigmoid())
+        elif k == 7:
+            z = abs(x) * y
+        else:
+            z = (x * x + 0.1).log()
+        pool.append(z)
+    J = pool[-1]
+    for z in pool[-40:-1]:
+        J = J + z
+    return J, leaves
+
+
+def _pin_fused(seed=3):
+    rng = random.Random(seed)
+    w = [Value(rng.uniform(-1, 1)) for _ in range(4)]
+    b = Value(0.1)
+    losses = []
+    for _ in range(30):
+        x = [rng.gauss(0, 2) for _ in range(4)]
+        y = float(rng.random() > 0.5)
+        losses.append(log_loss(linear(w, b, x), y))
+    return mean(losses), [*w, b]
+
+
+def _digest(values):
+    return hashlib.sha256(" ".join(v.hex() for v in values).encode()).hexdigest()[:16]
+
+
+def _all_grads(J):
+    return [n.grad for n in nodes(J)]
+
+
+PINNED = {
+    "mixed_leaves": ["-0x1.822a3cf62646ap+2", "-0x1.df47ffeea73a4p+3", "-0x1.f49deeb36389bp+1"],
+    "mixed_all": "cedab7c3d065673d",
+    "mixed_twice": "b932715640459e07",
+    "random_leaves": [
+        "0x1.1c0a29d8a671ep-2",
+        "-0x1.0260d262ad696p+1",
+        "-0x1.6ea52f63aa504p+1",
+        "0x1.dad08ce3a77a7p-1",
+        "0x1.ebfc4b26381a2p-4",
+        "0x1.304ffbdf1b876p+1",
+    ],
+    "random_all": "3579bb6152d5ccb0",
+    "fused_leaves": [
+        "-0x1.d1b9a7f228a21p-3",
+        "0x1.e2a889bb9640ap-1",
+        "-0x1.53d8d4e29a79ap-1",
+        "0x1.022215db6c7c1p-2",
+        "0x1.838306e48e02cp-5",
+    ],
+    "second": [
+        "0x1.650b8f7bb67a5p+0",
+        "0x1.1cd0df02e0974p+2",
+        "0x1.79930951e455cp+0",
+        "0x1.1cd0df02e0974p+2",
+        "0x1.387a5f3a98205p+5",
+        "0x1.73899f9cebedfp+1",
+        "0x1.79930951e455cp+0",
+        "0x1.73899f9cebedfp+1",
+        "0x1.c6ef9a654e024p+0",
+    ],
+    "second_random": "2ae0bf3c639cb2ea",
+}
+
+
+def test_first_derivatives_are_bitwise_as_pinned() -> None:
+    J, leaves = _pin_mixed()
+    J.backward()
+    assert [v.grad.hex() for v in leaves] == PINNED["mixed_leaves"]
+    assert _digest(_all_grads(J)) == PINNED["mixed_all"]
+    J.backward()  # accumulated onto the first pass's gradients
+    assert _digest(_all_grads(J)) == PINNED["mixed_twice"]
+    J, leaves = _pin_random()
+    J.backward()
+    assert [v.grad.hex() for v in leaves] == PINNED["random_leaves"]
+    assert _digest(_all_grads(J)) == PINNED["random_all"]
+    J, leaves = _pin_fused()
+    J.backward()
+    assert [v.grad.hex() for v in leaves] == PINNED["fused_leaves"]
+
+
+def test_second_derivatives_are_bitwise_as_pinned() -> None:
+    J, leaves = _pin_mixed()
+    first = grad(J, leaves, create_graph=True)
+    assert [h.hex() for d in first for h in grad(d, leaves)] == PINNED["second"]
+    J, leaves = _pin_random(seed=11, n=120)
+    first = grad(J, leaves, create_graph=True)
+    assert _digest([h for d in first for h in grad(d, leaves)]) == PINNED["second_random"]

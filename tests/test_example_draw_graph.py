@@ -17,7 +17,7 @@ def svg_texts(path):
 
 @pytest.mark.graphviz
 def test_example_writes_svg_and_png(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(sys, "argv", ["draw_graph.py", str(tmp_path)])
+    monkeypatch.setattr(sys, "argv", ["draw_graph.py", "--out", str(tmp_path)])
     with pytest.raises(SystemExit) as exit_:
         runpy.run_path(str(ROOT / "examples" / "draw_graph.py"), run_name="__main__")
     assert exit_.value.code == 0

@@ -32,8 +32,8 @@ def test_example_runs_and_checks_out(script, tmp_path, monkeypatch, capsys):
 
 def test_convexity_example_writes_its_plot(tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
-    monkeypatch.setattr(sys, "argv", ["convexity.py", str(tmp_path / "costs.png")])
+    monkeypatch.setattr(sys, "argv", ["convexity.py", "--out", str(tmp_path)])
     with pytest.raises(SystemExit) as exit_:
         runpy.run_path(str(EXAMPLES / "convexity.py"), run_name="__main__")
     assert exit_.value.code == 0
-    assert (tmp_path / "costs.png").read_bytes().startswith(b"\x89PNG")
+    assert (tmp_path / "convexity.png").read_bytes().startswith(b"\x89PNG")

@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 
 from micrograd_lr import Value
 from micrograd_lr.errors import DomainError, ExpressionError, UsageError
-from micrograd_lr.expr import FUNCTIONS, MAX_LENGTH, build, parse, parse_assignments
+from micrograd_lr.expr import (
+    FUNCTIONS,
+    MAX_LENGTH,
+    build,
+    parse,
+    parse_assignments,
+    parse_number,
+)
 
 
 def test_names_in_order_of_first_appearance():
@@ -180,12 +187,50 @@ def test_bad_assignments(items, message):
         parse_assignments(items)
 
 
-def test_assignments_accept_python_float_syntax():
-    assert parse_assignments(["a=-1.5e-3", " b = 2 ", "c=1_000"]) == {
+def test_assignments_accept_ascii_decimal_floats():
+    assert parse_assignments(["a=-1.5e-3", " b = 2 ", "c=.5", "d=+3.", "e=1E+2"]) == {
         "a": -1.5e-3,
         "b": 2.0,
-        "c": 1000.0,
+        "c": 0.5,
+        "d": 3.0,
+        "e": 100.0,
     }
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1_000", "\uff11", "\u0661", "1e", ".", "e5", "0x10", "1,5", "--1", "", "1 2", "\u00a01"],
+)
+def test_the_number_grammar_refuses_underscores_and_non_ascii_digits(text):
+    float_reads_it = True
+    try:
+        float(text)
+    except ValueError:
+        float_reads_it = False
+    with pytest.raises(ValueError, match="is not a number"):
+        parse_number(text)
+    with pytest.raises(ExpressionError, match="is not a number"):
+        parse_assignments([f"a={text}"])
+    if text in ("1_000", "\uff11", "\u0661", "\u00a01"):
+        assert float_reads_it  # the cases where Python's float is more lenient
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.floats(allow_nan=False) | st.text(alphabet="0123456789.eE+-_ infa", max_size=12))
+def test_the_number_grammar_agrees_with_float_on_ascii_decimal_text(x):
+    text = repr(x) if isinstance(x, float) else x
+    try:
+        expected = float(text)
+    except ValueError:
+        expected = None
+    try:
+        got = parse_number(text)
+    except ValueError:
+        got = None
+    if "_" in text or expected is None:
+        assert got is None
+    else:
+        assert got == expected or (math.isnan(got) and math.isnan(expected))
 
 
 def test_names_are_matched_as_python_reads_them():
@@ -377,3 +422,87 @@ def test_a_mapping_may_hold_ints_and_numpy_scalars():
 def test_error_columns_count_characters_of_the_text_as_given(text, column):
     with pytest.raises(ExpressionError, match=rf"at column {column}\b"):
         parse(text)
+
+
+# Regression (issue 10 #1): ast.unparse recursed while the "calling ... is not allowed"
+# message was written, so deeply nested callees died with RecursionError.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(" + "x+" * 400 + "x)(2)",
+        "(" + "-" * 400 + "x)(1)",
+        "(" + "(" * 150 + "x" + ")" * 150 + ")(1)",
+        "-" * 999 + "x",
+        "x" + "**x" * 330,
+    ],
+)
+def test_deep_text_within_the_limit_gives_a_one_line_error_or_a_result(text):
+    assert len(text) <= MAX_LENGTH
+    try:
+        expression = parse(text)
+        expression.evaluate({"x": Value(1.0, "x")})
+    except ExpressionError as error:
+        assert "\n" not in str(error)
+
+
+def test_a_long_callee_is_quoted_short():
+    with pytest.raises(ExpressionError, match=r"calling '(x\+){18}x\.\.\.' is not allowed"):
+        parse("(" + "x+" * 400 + "x)(2)")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x^2", "the operator ^ is not allowed at column 2; for a power write **"),
+        ("(a+1) ^ b", "the operator ^ is not allowed at column 7; for a power"),
+        ("a // b", "the operator // is not allowed at column 3; divide with /"),
+        ("a*", "syntax error at column 3: the formula ends too early"),
+        ("  a + ", "syntax error at column 6: the formula ends too early"),
+        ("1_000*a", "write the number '1_000' without _ at column 1"),
+        ("a*1e1_0", "write the number '1e1_0' without _ at column 3"),
+    ],
+)
+def test_errors_point_at_the_culprit_and_say_what_to_write(text, message):
+    with pytest.raises(ExpressionError) as caught:
+        parse(text)
+    assert message in str(caught.value)
+
+
+# Token soups: every piece a hostile or confused user might type, in any order, up to the
+# length limit. Whatever comes out, it is a result or one ExpressionError line.
+SOUP_TOKENS = st.sampled_from(
+    [
+        "(", ")", "(", ")", "-", "+", "*", "/", "**", "^", "//", "%", "@", "~", "not ",
+        "x", "y", "x", "1", "0", "2.5", "1e308", "1e-320", "9" * 30, "1_0", "0x1f", "1j",
+        "exp(", "log(", "tanh(", "sigmoid(", "relu(", "abs(", "f(", "(x)(", "[0]", "[", "]",
+        ",", ".", ":", "lambda ", "if ", "else ", "=", ":=", "'", '"', " ", "\n", "\t",
+        "\\", "#", "é", "\uff11", "\x00", "{", "}", ";", "x.y", "__import__(",
+    ]
+)  # fmt: skip
+
+
+@st.composite
+def token_soups(draw):
+    shape = draw(st.integers(0, 2))
+    if shape == 0:  # free soup
+        return "".join(draw(st.lists(SOUP_TOKENS, max_size=300)))[:MAX_LENGTH]
+    # deep nesting and unary runs around a small soup, with an optional call or subscript
+    depth = draw(st.integers(0, 300))
+    unary = "".join(draw(st.lists(st.sampled_from("-+~"), max_size=400)))
+    core = "".join(draw(st.lists(SOUP_TOKENS, max_size=10)))
+    tail = draw(st.sampled_from(["", "(1)", "[0]", "**x", "(x)(x)", ")", "("]))
+    opener = draw(st.sampled_from(["(", "exp(", "abs(", "f("]))
+    text = opener * depth + unary + core + ")" * depth + tail
+    return text[:MAX_LENGTH]
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(token_soups())
+def test_token_soups_up_to_the_limit_give_a_result_or_one_error_line(text):
+    try:
+        expression = parse(text)
+        root = expression.evaluate({name: Value(0.5, name) for name in expression.names})
+    except ExpressionError as error:
+        assert "\n" not in str(error) and str(error)
+        return
+    root.backward()

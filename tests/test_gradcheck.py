@@ -73,3 +73,23 @@ def test_numpy_scalars_are_numbers_as_for_value():
     assert gradcheck(lambda a, b: a * b, point).analytical == (3.0, 2.0)
     with pytest.raises(TypeError, match=r"values\[0\] must be a Value or a number, got bool"):
         numerical_gradient(lambda a: a, [True])
+
+
+# Regression (issue 10 #3): a step too small to move x divided 0 by 0 (ZeroDivisionError).
+@pytest.mark.parametrize(("x", "eps"), [(1.0, 1e-17), (1e300, 1e-17), (-3.0, 2e-17)])
+def test_a_step_that_cannot_move_x_is_refused_with_the_step_and_the_point(x, eps):
+    with pytest.raises(ValueError) as caught:
+        gradcheck(lambda v: v * v, [x], eps=eps)
+    message = str(caught.value)
+    assert f"h = {eps * max(1.0, abs(x)):g} (eps = {eps:g})" in message
+    assert f"too small to move x = {x!r}" in message
+    # The bound the message gives does move x (3x has no rounding to hide behind).
+    suggested = float(re.search(r"eps above ([0-9.e+-]+)", message).group(1))
+    (slope,) = numerical_gradient(lambda v: 3 * v, [x], eps=suggested * 1.01)
+    assert slope == pytest.approx(3.0, rel=0.5)
+
+
+def test_the_smallest_step_that_moves_x_is_accepted():
+    # h just above half the float spacing at 1 moves x + h up by one unit.
+    (slope,) = numerical_gradient(lambda v: v * v, [1.0], eps=1.2e-16)
+    assert slope == pytest.approx(2.0, rel=1e-6)

@@ -548,7 +548,7 @@ def test_tolerance_counts_the_bias_gradient_too():
 
 
 def test_value_engine_pauses_the_cycle_collector_and_restores_it(monkeypatch):
-    import micrograd_lr.logistic as logistic
+    import micrograd_lr.logistic.training as logistic
 
     states = []
     real = logistic._value_gradient

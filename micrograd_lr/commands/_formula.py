@@ -4,14 +4,16 @@ command line, built into a graph of Values and backpropagated."""
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from ..engine import Value
 from ..errors import UsageError
 from ..expr import MAX_LENGTH, Expression, build, parse
 
-__all__ = ["Formula", "add_formula_arguments", "load_formula", "show"]
+__all__ = ["Formula", "add_formula_arguments", "load_formula", "result_name", "show"]
 
 _ROOT_NAMES = ("J", "f", "out", "result")
 
@@ -74,7 +76,7 @@ def load_formula(args: argparse.Namespace, *, create_graph: bool = False) -> For
             "such as a, b, x and give their values as a=2 b=3"
         )
     root, leaves = build(args.expression, args.assignments)
-    name = next((n for n in _ROOT_NAMES if n not in leaves), "result")
+    name = result_name(leaves)
     if not math.isfinite(root.data):
         raise UsageError(
             f"{name} = {root.data!r} at these values (a float overflowed or an operation was "
@@ -84,6 +86,19 @@ def load_formula(args: argparse.Namespace, *, create_graph: bool = False) -> For
         root.label = name  # a lone variable keeps its own name
     root.backward(create_graph=create_graph)
     return Formula(expression, root, leaves, name)
+
+
+def result_name(variables: Collection[str]) -> str:
+    """What output calls the result: the first of J, f, out, result that is not a variable,
+    else result1, result2, ... (never a variable's name).
+
+    Examples
+    --------
+    >>> result_name(["a", "b"]), result_name(["J", "x"]), result_name(["J", "f", "out", "result"])
+    ('J', 'f', 'result1')
+    """
+    candidates = itertools.chain(_ROOT_NAMES, (f"result{i}" for i in itertools.count(1)))
+    return next(n for n in candidates if n not in variables)
 
 
 def show(x: float) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import demo
+from ..cli import HelpFormatter, exit_status_epilog
 
 __all__ = ["register", "run"]
 
@@ -22,6 +23,11 @@ def register(subparsers: Any) -> None:
             "regression with the Value engine (gradients checked against the closed form), "
             "and time a Python loop against NumPy. No network needed."
         ),
+        epilog=exit_status_epilog(
+            "a gradient from backpropagation differs from its closed form by more than "
+            f"{demo.GRADIENT_TOLERANCE:g}"
+        ),
+        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "--out",

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
 import graphviz
 
+from ..cli import HelpFormatter, exit_status_epilog
 from ..errors import GraphTooLargeError, GraphvizNotFoundError, UsageError
+from ..explain import values_and_gradients
 from ..render import DEFAULT_DIGITS, DEFAULT_MAX_NODES, FILE_FORMATS, RANKDIRS, to_text, write
 from ._formula import add_formula_arguments, load_formula, show
 
@@ -27,7 +30,8 @@ def register(subparsers: Any) -> None:
             "value and gradient, and draw the computation graph (SVG, PNG, PDF or DOT, "
             "picked from the output's extension), or print it as a text tree."
         ),
-        epilog='example: micrograd-lr draw "(a-1)*(b+c)" a=2 b=3 c=4 -o j.svg',
+        epilog=exit_status_epilog(example='micrograd-lr draw "(a-1)*(b+c)" a=2 b=3 c=4 -o j.svg'),
+        formatter_class=HelpFormatter,
     )
     add_formula_arguments(parser)
     output = parser.add_mutually_exclusive_group()
@@ -62,6 +66,11 @@ def register(subparsers: Any) -> None:
         type=int,
         default=DEFAULT_MAX_NODES,
         help="refuse larger graphs (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the values and gradients as one JSON document (schema in docs/cli.md)",
     )
     parser.set_defaults(run=run)
 
@@ -102,6 +111,14 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write {str(output)!r}: {error.strerror}") from None
 
     name = formula.name
+    if args.json:
+        doc = values_and_gradients(
+            "drawing", (name, formula.root), list(formula.leaves.items()),
+            formula=formula.expression.text,
+        )  # fmt: skip
+        doc.update({"text": drawing} if args.text else {"written": str(written)})
+        print(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False))
+        return 0
     print(f"{name} = {formula.expression.text} = {show(formula.root.data)}")
     for label, leaf in formula.leaves.items():
         print(f"  {label} = {show(leaf.data)}    d{name}/d{label} = {show(leaf.grad)}")

@@ -57,50 +57,92 @@ _MEAN_OP = fused.mean([Value(0.0)]).op
 assert _MEAN_OP is not None
 _MEAN_CODE = _MEAN_OP.forward.__code__
 
-_BINARY_FORWARD = {
+# Candidate inline forms, checked against the engine's own functions when this module is
+# imported (`_verified`): a form that disagrees on any sample point, as after a change to
+# the engine's rules, is dropped and the function is called instead.
+_FORWARD_FORMS = {
     operator.add: "{0} + {1}",
     operator.sub: "{0} - {1}",
     operator.mul: "{0} * {1}",
     operator.truediv: "{0} / {1}",
     operator.pow: "{0} ** {1}",
-}
-_UNARY_FORWARD = {
     operator.neg: "-{0}",
     abs: "abs({0})",
     math.exp: "exp({0})",
     math.log: "log({0})",
     math.tanh: "tanh({0})",
     _SIGMOID_F: "sig({0})",
-    _RELU_F: "({0} if {0} > 0 else 0.0)",
+    _RELU_F: "(0.0 if {0} <= 0 else {0})",
     fused.log_loss_float: "logloss({0}, {1})",
 }
+_ARITY = {operator.neg: 1, abs: 1, math.exp: 1, math.log: 1, math.tanh: 1, _SIGMOID_F: 1}
+_ARITY[_RELU_F] = 1
 
 
-def _rule_templates() -> dict[int, str]:
-    """Inline forms of the engine's derivative rules, by the rule's identity. ``{o}`` is the
-    node's own value, ``{0}``, ``{1}`` its operands (each rule's own arithmetic, verbatim)."""
-    mul, div, pow_, abs_, exp, log, tanh, sigmoid, relu = (
-        OPS[name].derivatives
-        for name in ("mul", "div", "pow", "abs", "exp", "log", "tanh", "sigmoid", "relu")
-    )
-    return {
-        id(mul[0]): "{1}",
-        id(mul[1]): "{0}",
-        id(div[0]): "(1 / {1})",
-        id(div[1]): "(-{o} / {1})",
-        id(pow_[1]): "({o} * log({0}))",
-        id(abs_[0]): "(1.0 if {0} > 0 else -1.0 if {0} < 0 else 0.0)",
-        id(exp[0]): "{o}",
-        id(log[0]): "(1 / {0})",
-        id(tanh[0]): "(1 - {o} * {o})",
-        id(sigmoid[0]): "({o} * sig(-{0}))",
-        id(relu[0]): "(1.0 if {0} > 0 else 0.0)",
-        id(fused.LOG_LOSS.derivatives[0]): "(sig({0}) - {1})",
+def _rule_forms() -> list[tuple[Op, int, str]]:
+    """Inline forms of the engine's derivative rules: ``{o}`` is the node's own value, ``{0}``,
+    ``{1}`` its operands (each rule's own arithmetic, verbatim)."""
+    return [
+        (OPS["mul"], 0, "{1}"),
+        (OPS["mul"], 1, "{0}"),
+        (OPS["div"], 0, "(1 / {1})"),
+        (OPS["div"], 1, "(-{o} / {1})"),
+        (OPS["pow"], 1, "({o} * log({0}))"),
+        (OPS["abs"], 0, "(1.0 if {0} > 0 else -1.0 if {0} < 0 else 0.0 if {0} == 0 else nan)"),
+        (OPS["exp"], 0, "{o}"),
+        (OPS["log"], 0, "(1 / {0})"),
+        (OPS["tanh"], 0, "(1 - {o} * {o})"),
+        (OPS["sigmoid"], 0, "({o} * sig(-{0}))"),
+        (OPS["relu"], 0, "(1.0 if {0} > 0 else 0.0 if {0} <= 0 else nan)"),
+        (fused.LOG_LOSS, 0, "(sig({0}) - {1})"),
+    ]
+
+
+_SAMPLES: tuple[float, ...] = (0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1e-300, 40.0, 710.0, -800.0)
+_SAMPLES += (math.inf, -math.inf, math.nan)
+
+
+def _outcome(f: Callable[..., Any], *args: float) -> Any:
+    try:
+        result = f(*args)
+    except Exception as exc:
+        return type(exc)
+    if type(result) is not float:
+        return type(result)
+    return "nan" if math.isnan(result) else np.float64(result).tobytes()
+
+
+def _agrees(form: str, arity: int, forward: Any, rule: Any = None) -> bool:
+    """Whether an inline form computes what ``forward`` (or, given ``rule``, what the rule
+    at ``out = forward(*operands)``) does at every sample point, raising alike."""
+    names = [f"a{k}" for k in range(arity)]
+    inline = eval(f"lambda o, {', '.join(names)}: {form.format(*names, o='o')}", dict(_NAMESPACE))
+    points = [(a, b) for a in _SAMPLES for b in _SAMPLES] if arity == 2 else _SAMPLES
+    for point in points:
+        args: tuple[float, ...] = point if isinstance(point, tuple) else (point,)
+        if rule is None:
+            want, got = _outcome(forward, *args), _outcome(inline, 0.0, *args)
+        else:
+            out = _outcome(forward, *args)
+            if type(out) is not bytes and out != "nan":
+                continue  # the forward pass itself fails here: never differentiated
+            o = forward(*args)
+            want, got = _outcome(rule, o, *args), _outcome(inline, o, *args)
+        if want != got:
+            return False
+    return True
+
+
+def _verified() -> tuple[dict[Any, str], dict[int, str]]:
+    forward = {f: form for f, form in _FORWARD_FORMS.items() if _agrees(form, _ARITY.get(f, 2), f)}
+    rules = {
+        id(op.derivatives[k]): form
+        for op, k, form in _rule_forms()
+        if _agrees(form, op.arity, op.forward, op.derivatives[k])
     }
+    return forward, rules
 
 
-_RULES = _rule_templates()
-_POW_BASE_RULE = OPS["pow"].derivatives[0]
 _POW_FORWARD = operator.pow
 
 # How to rebuild a node with the engine itself (used to raise the engine's own error, with
@@ -138,8 +180,9 @@ _NAMESPACE: dict[str, Any] = {
     "logloss": fused.log_loss_float,
     "inf": math.inf,
     "_fail": _fail,
-    "_pb": _POW_BASE_RULE,
+    "nan": math.nan,
 }
+_FORWARD, _RULES = _verified()
 
 
 # --------------------------------------------------------------------------------------------
@@ -433,9 +476,7 @@ class _Codegen:
 
     def _forward(self, i: int, op: Op, operands: list[str]) -> str:
         f = op.forward
-        template = _BINARY_FORWARD.get(f) if len(operands) == 2 else None
-        if template is None and f in _UNARY_FORWARD and len(operands) == _arity(f):
-            template = _UNARY_FORWARD[f]
+        template = _FORWARD.get(f) if len(operands) == _ARITY.get(f, 2) else None
         if template is not None:
             return template.format(*operands)
         code = getattr(f, "__code__", None)
@@ -469,24 +510,9 @@ class _Codegen:
         template = _RULES.get(id(rule))
         if template is not None:
             return template.format(*operands, o=out)
-        exponent = self.g.args[i][-1]
-        if rule is _POW_BASE_RULE and type(exponent) is float:
-            # _power_base_rule with a folded exponent b: its branches on b are decided now,
-            # the one on the base's value at replay.
-            if exponent == 0:
-                return "0.0"
-            a = operands[0]
-            general = f"({self.literal(exponent)} * {a} ** {self.literal(exponent - 1)})"
-            if 0 < exponent < 1:
-                return f"(inf if {a} == 0 else {general})"
-            return general
         rname = f"r{len(self.namespace)}"
         self.namespace[rname] = rule
         return f"{rname}({out}, {', '.join(operands)})"
-
-
-def _arity(f: Any) -> int:
-    return 2 if f is fused.log_loss_float else 1
 
 
 # --------------------------------------------------------------------------------------------

@@ -163,14 +163,21 @@ def gradient_difference(w: Any, b: float, X: Any, Y: Any, *, fused: bool = False
 
 
 def compiled_descent(
-    X: Any, Y: Any, *, w: Any, b: float, iterations: int, learning_rate: float
+    X: Any,
+    Y: Any,
+    *,
+    w: Any,
+    b: float,
+    iterations: int,
+    learning_rate: float,
+    progress: bool = False,
 ) -> tuple[Any, float, list[float], int]:
     """Gradient descent on the composed cost graph, traced once and replayed.
 
     The same steps as ``logistic.train(engine="value", fused=False)``, bit for bit: the
     replay computes the engine's floats (`micrograd_lr.compile`). The composed graph takes
     a branch on the sign of each logit, so the trace is keyed by those signs and re-traced
-    when one changes.
+    when one changes. ``progress`` shows a tqdm bar on stderr.
 
     Returns
     -------
@@ -191,12 +198,23 @@ def compiled_descent(
     theta = np.append(np.asarray(w, dtype=np.float64).ravel(), float(b))
     gradient = compile_gradient(cost, theta, key=logit_signs(X))
     costs = []
-    for iteration in range(iterations + 1):
-        value, g = gradient(theta)
-        costs.append(value)
-        if iteration < iterations:
-            theta[:n] -= learning_rate * g[:n]
-            theta[n] -= learning_rate * g[n]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=iterations, desc="training (compiled)", unit="it", file=sys.stderr)
+    try:
+        for iteration in range(iterations + 1):
+            value, g = gradient(theta)
+            costs.append(value)
+            if iteration < iterations:
+                theta[:n] -= learning_rate * g[:n]
+                theta[n] -= learning_rate * g[n]
+                if bar is not None:
+                    bar.update()
+    finally:
+        if bar is not None:
+            bar.close()
     traces = 1 + gradient.compiled.retraces  # type: ignore[attr-defined]
     return theta[:n].reshape(n, 1), float(theta[n]), costs, traces
 
@@ -222,8 +240,7 @@ def logistic_step(
     iterations : int, default 100
         Gradient-descent steps.
     progress : bool, default False
-        Show a tqdm progress bar on stderr (skipped, with a note, without tqdm); with the
-        plain engine only (the compiled replay is quick).
+        Show a tqdm progress bar on stderr (skipped, with a note, without tqdm).
     compiled : bool, default True
         Trace the cost graph once and replay it (`compiled_descent`, the same numbers);
         False rebuilds and backpropagates it with the plain engine at every step.
@@ -245,7 +262,7 @@ def logistic_step(
     rate = logistic.lipschitz_learning_rate(X)
     if compiled:
         w, b, costs, traces = compiled_descent(
-            X, Y, w=w0, b=b0, iterations=iterations, learning_rate=rate
+            X, Y, w=w0, b=b0, iterations=iterations, learning_rate=rate, progress=progress
         )
         say(f"  the cost graph traced {traces} time(s) and replayed (--no-compile: plain engine)")
     else:

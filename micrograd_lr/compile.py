@@ -16,8 +16,10 @@ control flow does not depend on the data (``if x.data > 0: ...``). See ``check_e
 from __future__ import annotations
 
 import builtins
+import hashlib
 import math
 import operator
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from numbers import Real
@@ -296,6 +298,15 @@ def _rebuild_node(op: Op, operands: list[Any]) -> Value:
 # --------------------------------------------------------------------------------------------
 # Code generation
 # --------------------------------------------------------------------------------------------
+def _content_hash(op: Op | None, args: tuple[int | float, ...]) -> int:
+    """A hash of a node's operation and folded numbers, the same in every process (not
+    Python's salted ``hash``)."""
+    if op is None:
+        return 1
+    constants = [a for a in args if type(a) is not int]
+    return zlib.crc32(f"{op.symbol}{len(args)}{constants}".encode())
+
+
 class _Codegen:
     """Turns a `_Graph` into chunk generators. Values and gradients that cross a chunk
     boundary travel through the list ``S``; everything else stays in fast locals."""
@@ -328,12 +339,19 @@ class _Codegen:
         return self.n_slots - 1
 
     def _chunk_bounds(self, chunk_edges: int) -> list[tuple[int, int]]:
+        """Chunks of about ``chunk_edges / 4`` to ``chunk_edges`` statements, cut where the
+        content says so (after a node whose operation and folded numbers hash to 0 mod 32,
+        as rsync cuts files): after a local change to a graph, such as a re-trace where one
+        branch went the other way, the cuts fall in the same places again, so the chunks
+        after the change have the same source as before and their compiled functions are
+        reused."""
         bounds: list[tuple[int, int]] = []
         lo = cost = 0
-        for i, args in enumerate(self.g.args):
+        smallest = max(1, chunk_edges // 4)
+        for i, (op, args) in enumerate(zip(self.g.ops, self.g.args, strict=True)):
             cost += 1 + len(args)
             self.chunk_of[i] = len(bounds)
-            if cost >= chunk_edges:
+            if cost >= chunk_edges or (cost >= smallest and _content_hash(op, args) % 32 == 0):
                 bounds.append((lo, i + 1))
                 lo, cost = i + 1, 0
         if lo < len(self.g):
@@ -354,23 +372,33 @@ class _Codegen:
         self.namespace[key] = x
         return key
 
-    def functions(self) -> list[tuple[Any, tuple[int, ...]]]:
-        """``(chunk function, its parameters)`` for each chunk, first chunk first."""
+    def functions(
+        self, cache: dict[bytes, Any] | None = None
+    ) -> tuple[list[tuple[Any, tuple[int, ...]]], list[bytes]]:
+        """``(chunk function, its parameters)`` for each chunk, first chunk first, and each
+        chunk's key in ``cache``: chunks with the same source share one function, within
+        this graph and with earlier traces that put their functions in ``cache``."""
         functions = []
-        made: dict[str, Any] = {}  # chunks with the same source share one function
+        keys = []
+        made: dict[bytes, Any] = {} if cache is None else cache
+        # Names of a user's functions in the namespace differ between traces: part of the key.
+        custom = repr(sorted((k, id(v)) for k, v in self.namespace.items() if k[0] in "fr"))
         # Backward runs in the engine's order, the last chunk first, and the gradient state
         # must follow it: generate the chunks in that order.
         for lo, hi in reversed(self.bounds):
             source, params = self._chunk_source(lo, hi)
-            function = made.get(source)
+            key = hashlib.blake2b((source + custom).encode(), digest_size=16).digest()
+            function = made.get(key)
             if function is None:
                 code = builtins.compile(source, f"<compiled chunk {lo}-{hi}>", "exec")
                 local: dict[str, Any] = {}
                 exec(code, self.namespace, local)
-                function = made[source] = local["chunk"]
+                function = made[key] = local["chunk"]
             functions.append((function, params))
+            keys.append(key)
         functions.reverse()
-        return functions
+        keys.reverse()
+        return functions, keys
 
     def _chunk_source(self, lo: int, hi: int) -> tuple[str, tuple[int, ...]]:
         """One chunk's source and its parameters ``P``: the positions in ``X`` and ``S`` it
@@ -528,6 +556,7 @@ class _Program:
         "grad_slots",
         "graph",
         "input_labels",
+        "keys",
         "n_inputs",
         "n_nodes",
         "n_slots",
@@ -545,6 +574,7 @@ class _Program:
         keep_structure: bool,
         chunk_edges: int,
         watch: bool = False,
+        cache: dict[bytes, Any] | None = None,
     ) -> None:
         graph = _Graph(root, inputs)
         self.branches = _branches(graph) if watch else []
@@ -552,7 +582,8 @@ class _Program:
             graph, named=named, chunk_edges=chunk_edges, watch=[i for i, _ in self.branches]
         )
         self.branch_slots = [gen.watch_slots.get(i, -1) for i, _ in self.branches]
-        self.chunks = tuple(gen.functions())
+        functions, self.keys = gen.functions(cache)
+        self.chunks = tuple(functions)
         self.n_slots = gen.n_slots
         self.value_slot = gen.root_value_slot
         position = {k: i for i, k in graph.inputs.items()}
@@ -717,6 +748,7 @@ class Compiled:
             assert build is not None
             root = build(list(inputs))
         self._programs: OrderedDict[Hashable, _Program] = OrderedDict()
+        self._cache: dict[bytes, Any] = {}  # chunk functions by source, shared by re-traces
         xs = [x.data for x in inputs]
         program = self._compile(root, inputs)
         self._programs[key(xs) if key is not None else None] = program
@@ -731,7 +763,14 @@ class Compiled:
             named=self._named,
             keep_structure=self._check_every is not None,
             chunk_edges=self._chunk_edges,
+            cache=self._cache,
         )
+
+    def _prune(self) -> None:
+        """Keep in the chunk cache only the functions of the traces kept."""
+        kept = {key for program in self._programs.values() for key in program.keys}
+        if len(self._cache) > 2 * len(kept):
+            self._cache = {key: f for key, f in self._cache.items() if key in kept}
 
     def _trace(self, xs: list[float]) -> tuple[Value, list[Value]]:
         assert self._build is not None
@@ -753,6 +792,7 @@ class Compiled:
             self._programs[k] = program
             while len(self._programs) > self._max_traces:
                 self._programs.popitem(last=False)
+            self._prune()
         else:
             self._programs.move_to_end(k)
         return program

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from numbers import Real
-from typing import Any
+from typing import Literal, overload
 
 import numpy as np
 
@@ -19,7 +19,19 @@ def _check_inputs(inputs: Sequence[Value]) -> None:
             raise TypeError(f"inputs[{i}] must be a Value, got {type(x).__name__}: {x!r}")
 
 
-def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) -> list[Any]:
+@overload
+def grad(
+    output: Value, inputs: Sequence[Value], *, create_graph: Literal[False] = False
+) -> list[float]: ...
+@overload
+def grad(output: Value, inputs: Sequence[Value], *, create_graph: Literal[True]) -> list[Value]: ...
+@overload
+def grad(
+    output: Value, inputs: Sequence[Value], *, create_graph: bool
+) -> list[float] | list[Value]: ...
+def grad(
+    output: Value, inputs: Sequence[Value], *, create_graph: bool = False
+) -> list[float] | list[Value]:
     """d output / d input for each input, leaving every ``.grad`` as it was.
 
     Parameters
@@ -36,8 +48,11 @@ def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) 
 
     Returns
     -------
-    list
-        One derivative per input: floats, or Values with ``create_graph=True``.
+    list of float, or list of Value with ``create_graph=True``
+        One derivative per input. The return type follows ``create_graph`` for type
+        checkers too (overloads on ``Literal[True]`` / ``Literal[False]``), so
+        ``grad(y, [x])[0] * 0.1`` checks as float arithmetic and
+        ``grad(y, [x], create_graph=True)[0].backward()`` as a Value method.
 
     Examples
     --------
@@ -51,9 +66,11 @@ def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) 
         raise TypeError(f"output must be a Value, got {type(output).__name__}: {output!r}")
     inputs = list(inputs)  # read twice below: a generator would give an empty answer
     _check_inputs(inputs)
-    by_node = gradients(output, create_graph=create_graph)
-    zero: Any = Value(0.0) if create_graph else 0.0
-    return [by_node.get(x, zero) for x in inputs]
+    if create_graph:
+        built = gradients(output, create_graph=True)
+        return [built[x] if x in built else Value(0.0) for x in inputs]
+    floats = gradients(output)
+    return [floats.get(x, 0.0) for x in inputs]
 
 
 def hessian(f: Callable[..., Value], values: Sequence[Value | float]) -> np.ndarray:

@@ -9,6 +9,7 @@ done so far).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import re
@@ -22,6 +23,7 @@ from . import __version__
 from .errors import Interrupted, MicrogradLRError
 
 __all__ = [
+    "EXIT_BROKEN_PIPE",
     "EXIT_CHECK_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
@@ -39,6 +41,8 @@ EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 """128 + SIGINT, what a shell reports for a program stopped by Ctrl-C."""
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: the program reading the output stopped (``... | head -1``); silent."""
 
 COMMANDS = ("demo", "draw", "grad", "train", "explain")
 """Subcommands, each a module of ``micrograd_lr.commands`` with ``register(subparsers)``."""
@@ -85,6 +89,7 @@ def exit_status_epilog(check: str | None = None, *, example: str | None = None) 
     lines += [
         "  2    bad input or an environment problem (one line on stderr, nothing written)",
         "  130  interrupted by Ctrl-C (one line says what was done so far)",
+        "  141  the program reading the output stopped early (as in | head -1)",
     ]
     return "\n".join(lines)
 
@@ -202,6 +207,13 @@ def run_command(
             warnings.simplefilter("error", RuntimeWarning)
             status = function()
         return EXIT_OK if status is None else int(status)
+    except BrokenPipeError:
+        # The reader went away (``| head``): nothing to tell it. Point stdout at devnull
+        # so the interpreter's final flush does not fail a second time.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt as interrupt:
         done = str(interrupt) if isinstance(interrupt, Interrupted) else ""
         print(f"{prefix}: interrupted{': ' + done if done else ''}", file=stream)
@@ -232,7 +244,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown:
-        parser.error(_unknown_arguments_message(args, unknown))
+        # The subcommand's parser, so the usage line shown is the subcommand's.
+        subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        subparsers.choices[args.command].error(_unknown_arguments_message(args, unknown))
     return run_command(args.command, lambda: args.run(args))
 
 

@@ -139,7 +139,8 @@ def _draw_j(J: Value, out_dir: Path, result: StepResult, stream: TextIO) -> None
             result.skipped.append(f"the SVG and PNG drawings of J: no `dot`; {HOW_TO_GET['dot']}")
             break
         except graphviz.CalledProcessError as error:  # e.g. a dot built without PNG support
-            result.skipped.append(f"{name}: Graphviz could not make it ({error})")
+            reason = render.dot_failure_reason(error)
+            result.skipped.append(f"{name}: Graphviz could not make it ({reason})")
     drawn = ", ".join(p.name for p in result.files)
     say(f"  graph drawn: {drawn}")
 

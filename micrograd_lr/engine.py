@@ -15,17 +15,18 @@ differentiable again (second and higher derivatives).
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import operator
 import threading
 from collections.abc import Callable
 from itertools import repeat
 from numbers import Real
-from typing import Any
+from typing import Any, Literal, overload
 
 from .errors import DomainError
 
-__all__ = ["OPS", "Op", "Value", "gradients", "is_grad_enabled", "no_grad"]
+__all__ = ["NONFINITE", "OPS", "Op", "Value", "gradients", "is_grad_enabled", "no_grad"]
 
 Number = int | float
 """A plain number that may stand beside a Value in an expression (it is folded, not a node)."""
@@ -156,6 +157,22 @@ SIGMOID = Op("sigmoid", _stable_sigmoid, (lambda out, a: out * _sigmoid(-a),))
 RELU = Op("relu", _relu, (lambda out, a: _step(a),))
 
 RADD, RSUB, RMUL, RDIV, RPOW = (op.reflected() for op in (ADD, SUB, MUL, DIV, POW))
+
+
+def _nonfinite(x: Any, value: float) -> Any:
+    """``value`` (inf or NaN) as a function of ``x`` whose own derivative is undefined."""
+    if type(x) is not Value:
+        return value
+    return _node1(value, NONFINITE, x, math.nan, value)
+
+
+NONFINITE = Op(
+    "nonfinite", lambda a, value: value, (lambda out, a, value: _nonfinite(a, math.nan), 0.0)
+)
+"""``nonfinite(x, value)``: an infinite or NaN derivative, held as the folded number, that
+``backward(create_graph=True)`` builds where a rule's limit is not finite (d sqrt(x)/dx at
+0 is inf). Its own derivative is NaN: a derivative of an infinite or NaN derivative is
+undefined, not the 0 of a constant. Not in `OPS`: never built by user code."""
 
 OPS: dict[str, Op] = {
     "add": ADD, "sub": SUB, "mul": MUL, "div": DIV, "pow": POW, "neg": NEG, "abs": ABS,
@@ -355,13 +372,14 @@ class Value:
     # --- arithmetic ---------------------------------------------------------------------------
     # Value-with-Value and Value-with-float are the hot paths of every graph, so +, - and *
     # build those nodes right here (a call to a helper would cost a fifth of the time), with
-    # their Op's rule written out (a test checks them against the table). Every other case
-    # goes through _binary, which also checks the domain and folds in other kinds of numbers.
+    # their Op's rule written out. Every block is the same: the result, a zero gradient, no
+    # label, the operation, the parents and local derivatives in the four edge slots (None
+    # where there is no second Value), the folded number or None, a zero scratch count; a
+    # test checks each against the node _binary or _unary builds from the table. Every other
+    # case goes through _binary, which also checks the domain and folds in other numbers.
     def __add__(self, other: Value | Number) -> Value:  # self + other
         if type(other) is Value:
             out = self.data + other.data
-            if _no_grad_depth and not is_grad_enabled():
-                return _leaf(out)
             v = _new(Value)
             v.data = out
             v.grad = _ZERO
@@ -377,8 +395,6 @@ class Value:
             return v
         if type(other) is float:
             out = self.data + other
-            if _no_grad_depth and not is_grad_enabled():
-                return _leaf(out)
             v = _new(Value)
             v.data = out
             v.grad = _ZERO
@@ -400,8 +416,6 @@ class Value:
     def __sub__(self, other: Value | Number) -> Value:  # self - other
         if type(other) is Value:
             out = self.data - other.data
-            if _no_grad_depth and not is_grad_enabled():
-                return _leaf(out)
             v = _new(Value)
             v.data = out
             v.grad = _ZERO
@@ -417,8 +431,6 @@ class Value:
             return v
         if type(other) is float:
             out = self.data - other
-            if _no_grad_depth and not is_grad_enabled():
-                return _leaf(out)
             v = _new(Value)
             v.data = out
             v.grad = _ZERO
@@ -441,8 +453,6 @@ class Value:
         if type(other) is Value:
             a, b = self.data, other.data
             out = a * b
-            if _no_grad_depth and not is_grad_enabled():
-                return _leaf(out)
             # d(a*b)/da = b, d(a*b)/db = a
             v = _new(Value)
             v.data = out
@@ -459,8 +469,6 @@ class Value:
             return v
         if type(other) is float:
             out = self.data * other
-            if _no_grad_depth and not is_grad_enabled():
-                return _leaf(out)
             v = _new(Value)
             v.data = out
             v.grad = _ZERO
@@ -507,8 +515,6 @@ class Value:
             out = math.exp(self.data)
         except OverflowError:
             raise _overflow(EXP, self) from None
-        if _no_grad_depth and not is_grad_enabled():
-            return _leaf(out)
         # d/da e**a = out
         v = _new(Value)
         v.data = out
@@ -531,8 +537,6 @@ class Value:
     def tanh(self) -> Value:
         """Hyperbolic tangent; its local derivative is 1 - tanh**2."""
         out = math.tanh(self.data)
-        if _no_grad_depth and not is_grad_enabled():
-            return _leaf(out)
         v = _new(Value)
         v.data = out
         v.grad = _ZERO
@@ -556,8 +560,6 @@ class Value:
         """
         a = self.data
         out = _stable_sigmoid(a)
-        if _no_grad_depth and not is_grad_enabled():
-            return _leaf(out)
         v = _new(Value)
         v.data = out
         v.grad = _ZERO
@@ -582,8 +584,6 @@ class Value:
             out, d = 0.0, 0.0
         else:  # NaN: the value and the derivative are NaN
             out, d = a, a
-        if _no_grad_depth and not is_grad_enabled():
-            return _leaf(out)
         v = _new(Value)
         v.data = out
         v.grad = _ZERO
@@ -619,9 +619,12 @@ class Value:
             derivatives, bit for bit.
         """
         if create_graph:
-            for node, g in gradients(self, create_graph=True).items():
-                old = node.grad
-                node.grad = g if type(old) is float and old == 0.0 else old + g
+            built: Any
+            for node, built in gradients(self, create_graph=True).items():
+                old: Any = node.grad
+                # .grad holds a Value from here on, as documented (annotated float for the
+                # common case).
+                node.grad = built if type(old) is float and old == 0.0 else old + built
             return
 
         try:
@@ -640,15 +643,16 @@ class Value:
             for node in nodes:
                 node.grad = _ZERO
         self.grad = 1.0
-        stack = [self]
+        # None at the bottom of the stack ends the loop: `iter(pop, None)` pops in C, with
+        # no Python-level test of the stack per node.
+        stack = [None, self]
         pop, push = stack.pop, stack.append
         finished = False
         try:
             # Kahn's algorithm fused with the chain rule: a node is expanded once all of its
             # consumers have added their share to its gradient. Parents are visited in
             # operand order (a, then b, then a fused node's further edges).
-            while stack:
-                node = pop()
+            for node in iter(pop, None):
                 p = node._a
                 if p is None:  # a leaf, or a fused node of three or more operands
                     edges = node._edges
@@ -700,12 +704,21 @@ def _micrograd_number(x: float) -> str:
 def _svg_or_none(value: Value) -> str | None:
     """The drawn graph of ``value`` as SVG text, or None when it cannot be drawn."""
     try:
-        from .render import draw  # lazily: Graphviz is only needed for drawings
+        from . import render  # lazily: Graphviz is only needed for drawings
 
-        svg = draw(value).pipe(format="svg", encoding="utf-8")
+        digraph = render.draw(value)
+        run_dot = getattr(render, "run_dot", None)  # dot with a timeout, where render has it
+        if run_dot is not None:
+            svg = run_dot(digraph.source, "svg", timeout=DISPLAY_TIMEOUT).decode("utf-8")
+        else:
+            svg = digraph.pipe(format="svg", encoding="utf-8")
     except Exception:  # no dot, too many nodes, dot failing or timing out: show the text
         return None
     return svg if isinstance(svg, str) else None
+
+
+DISPLAY_TIMEOUT = 10.0
+"""Seconds Graphviz may take to draw a Value shown in Jupyter before the text is shown."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -729,8 +742,10 @@ class no_grad(contextlib.ContextDecorator):
 
     Values are still computed and checked (``log`` of a negative number still raises).
     Blocks nest, and ``@no_grad()`` decorates a function. Like PyTorch's, it is per
-    thread: other threads keep recording while one is inside the block. Outside every
-    block the only cost is one check of an empty dict per operation.
+    thread: other threads keep recording while one is inside the block (while any thread
+    is inside one, the hot operations check the thread they run in). Outside every block
+    the hot operations (``+ - *``, ``exp``, ``tanh``, ``sigmoid``, ``relu``) pay nothing
+    for it.
 
     Examples
     --------
@@ -744,6 +759,9 @@ class no_grad(contextlib.ContextDecorator):
     def __enter__(self) -> no_grad:
         ident = threading.get_ident()
         with _no_grad_lock:
+            if not _no_grad_depth:  # the first block in any thread: check from now on
+                for name, method in _CHECKED_METHODS.items():
+                    setattr(Value, name, method)
             _no_grad_depth[ident] = _no_grad_depth.get(ident, 0) + 1
         return self
 
@@ -755,11 +773,36 @@ class no_grad(contextlib.ContextDecorator):
                 _no_grad_depth[ident] = depth
             else:
                 del _no_grad_depth[ident]
+            if not _no_grad_depth:  # the last block ended: back to the unchecked methods
+                for name, method in _RECORDING_METHODS.items():
+                    setattr(Value, name, method)
 
 
 def is_grad_enabled() -> bool:
     """False inside a `no_grad` block of the calling thread, True otherwise."""
     return threading.get_ident() not in _no_grad_depth
+
+
+# The hot operations build their node inline, with no test of `no_grad` (it would cost up to
+# 8% of their time). While any thread is inside a block, Value's hot methods are replaced by
+# these checking versions, which turn the node into a leaf for threads inside a block. Every
+# other operation builds its node through _node1/_node2/_node, which check themselves.
+def _checking(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def checked(self: Value, *args: Any) -> Any:
+        out = method(self, *args)
+        if out is not NotImplemented and threading.get_ident() in _no_grad_depth:
+            return _leaf(out.data)
+        return out
+
+    return checked
+
+
+_RECORDING_METHODS: dict[str, Callable[..., Any]] = {
+    name: getattr(Value, name)
+    for name in ("__add__", "__sub__", "__mul__", "exp", "tanh", "sigmoid", "relu")
+}
+_CHECKED_METHODS = {name: _checking(method) for name, method in _RECORDING_METHODS.items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -1028,7 +1071,15 @@ def _reset_counts(root: Value) -> None:
                 stack.append(parent)
 
 
-def gradients(root: Value, *, create_graph: bool = False) -> dict[Value, Any]:
+@overload
+def gradients(root: Value, *, create_graph: Literal[False] = False) -> dict[Value, float]: ...
+@overload
+def gradients(root: Value, *, create_graph: Literal[True]) -> dict[Value, Value]: ...
+@overload
+def gradients(root: Value, *, create_graph: bool) -> dict[Value, float] | dict[Value, Value]: ...
+def gradients(
+    root: Value, *, create_graph: bool = False
+) -> dict[Value, float] | dict[Value, Value]:
     """d(root)/d(node) for every node reachable from ``root``, without touching ``.grad``.
 
     The chain rule is applied in the order ``backward`` uses (`graph.consumers_first`) and
@@ -1071,12 +1122,27 @@ def gradients(root: Value, *, create_graph: bool = False) -> dict[Value, Any]:
 
 def _local_derivatives_as_values(node: Value) -> list[Any]:
     """The node's local derivatives from its op's rules evaluated on Values: Values that
-    depend on the operands (or floats where a derivative is constant)."""
+    depend on the operands (or floats where a derivative is constant).
+
+    A rule that gives an infinite or NaN constant (a limit, such as d sqrt(x)/dx = inf at
+    0, or a step function's derivative at NaN) becomes a `NONFINITE` node of the operand,
+    so that differentiating it again gives NaN, not the 0 of a constant.
+    """
     op = node._operation
     assert op is not None
     operands = node.operands
-    return [
-        op.local_derivative(i, node, *operands)
-        for i, operand in enumerate(operands)
-        if type(operand) is Value
-    ]
+    locals_ = []
+    for i, operand in enumerate(operands):
+        if type(operand) is not Value:
+            continue
+        try:
+            local = op.local_derivative(i, node, *operands)
+        except OverflowError as error:
+            raise OverflowError(
+                f"overflow in the derivative of {_expression(op, *operands)}, built for a "
+                f"higher derivative: {error}"
+            ) from None
+        if type(local) is float and not math.isfinite(local):
+            local = _nonfinite(operand, local)
+        locals_.append(local)
+    return locals_

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 __all__ = [
+    "ConvergenceWarning",  # noqa: F822  (resolved by the module __getattr__ below)
     "DataError",
     "DomainError",
     "ExpressionError",
     "GradcheckError",
     "GraphTooLargeError",
     "GraphvizNotFoundError",
+    "GraphvizTimeoutError",
     "Interrupted",
     "MicrogradLRError",
     "TraceMismatchError",
@@ -44,7 +46,16 @@ class ExpressionError(UsageError):
 
 class GraphTooLargeError(MicrogradLRError, ValueError):
     """A graph has more nodes than a drawing allows; the message gives the count and the
-    options (raise the limit, draw a smaller example, or draw the collapsed view)."""
+    options (raise the limit, draw a smaller example, or draw the collapsed view).
+
+    Raised by `micrograd_lr.render` with attributes ``count``, ``max_nodes``, ``collapsed``
+    (the collapsed view's count, or None when it would not help) and ``text`` (for the
+    text tree), so a caller can word the advice its own way."""
+
+    count: int
+    max_nodes: int
+    collapsed: int | None
+    text: bool
 
 
 class GraphvizNotFoundError(MicrogradLRError, RuntimeError):
@@ -58,6 +69,30 @@ class TraceMismatchError(MicrogradLRError, RuntimeError):
     `micrograd_lr.compile`)."""
 
 
+class GraphvizTimeoutError(MicrogradLRError, RuntimeError):
+    """The Graphviz ``dot`` program took longer than allowed and was stopped; the message
+    suggests the collapsed view, a smaller example or a longer timeout."""
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C, caught by a command and raised again with one line saying what was done so
     far (``"at iteration 523 of 1000, cost 0.3121"``); the CLI prints it and exits 130."""
+
+
+class _ConvergenceWarning(UserWarning):
+    """A solver stopped before meeting its tolerance (at ``max_iter``, or when no step could
+    reduce the objective further); the message says how far it got and what to try."""
+
+
+def __getattr__(name: str) -> type[UserWarning]:
+    # ConvergenceWarning is scikit-learn's class when scikit-learn is installed (so one
+    # warnings filter covers both libraries), this module's otherwise. Resolved on first use:
+    # importing scikit-learn takes about a second, which no other import should pay.
+    if name == "ConvergenceWarning":
+        try:
+            from sklearn.exceptions import ConvergenceWarning
+        except ImportError:
+            ConvergenceWarning = _ConvergenceWarning
+        globals()["ConvergenceWarning"] = ConvergenceWarning
+        return ConvergenceWarning
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

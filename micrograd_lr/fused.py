@@ -49,7 +49,10 @@ def log_loss_float(z: float, y: float) -> float:
 
 
 def _log_loss_dz(out: Any, z: Any, y: Any) -> Any:
-    # d/dz [softplus(z) - y z] = sigmoid(z) - y, exact for every z (no cancellation).
+    # d/dz [softplus(z) - y z] = sigmoid(z) - y. For y = 1 it is formed as -sigmoid(-z):
+    # 1 - sigmoid(z) would cancel (1.5e-15 relative at z = 2.5, everything at z > 37).
+    if y == 1:
+        return -((-z).sigmoid() if type(z) is Value else _sigmoid_float(-z))
     return (z.sigmoid() if type(z) is Value else _sigmoid_float(z)) - y
 
 
@@ -139,8 +142,10 @@ def linear(w: Sequence[Value], b: Value, x: Sequence[float] | Op) -> Value:
     return _node(data, op, tuple(edges))
 
 
-def mean(values: Sequence[Value]) -> Value:
-    """One node for ``(values[0] + ... + values[k-1]) / k``, summed left to right.
+def mean(values: Sequence[Value], weights: Sequence[float] | None = None) -> Value:
+    """One node for ``(values[0] + ... + values[k-1]) / k``, summed left to right; or, with
+    ``weights``, for the weighted sum ``weights[0] * values[0] + ...`` (give weights that sum
+    to 1 for a weighted mean).
 
     Examples
     --------
@@ -149,13 +154,24 @@ def mean(values: Sequence[Value]) -> Value:
     >>> J.backward()
     >>> J.data, a.grad, b.grad
     (2.5, 0.5, 0.5)
+    >>> mean([a, b], [0.25, 0.75]).data
+    3.25
     """
     k = len(values)
     if k == 0:
         raise ValueError("mean of no values: give at least one Value")
+    if weights is not None:
+        shares = tuple(float(v) for v in weights)
+        if len(shares) != k:
+            raise ValueError(f"mean: got {len(shares)} weights for {k} values; give one each")
+        op = Op("mean", lambda *data: _left_sum(map(operator.mul, shares, data)), shares)
+        edges: list[Any] = []
+        for v, share in zip(values, shares, strict=True):
+            edges += (v, share)
+        return _node(op.forward(*(v.data for v in values)), op, tuple(edges))
     share = 1.0 / k
     op = Op("mean", lambda *data: _left_sum(data) / k, (share,) * k)
-    edges: list[Any] = []
+    edges = []
     for v in values:
         edges += (v, share)
     return _node(_left_sum(v.data for v in values) / k, op, tuple(edges))

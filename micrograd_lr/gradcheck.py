@@ -98,7 +98,8 @@ def central_steps(x: float, h: float, *, eps: float | None = None) -> tuple[floa
     ------
     ValueError
         When ``x - h == x == x + h`` in floating point; the message names ``h``, ``x`` and
-        the smallest step that moves ``x``.
+        the smallest step that moves ``x``. Also for a non-finite ``x`` or a step that
+        overflows.
 
     Examples
     --------
@@ -112,7 +113,14 @@ def central_steps(x: float, h: float, *, eps: float | None = None) -> tuple[floa
     x - h and x + h both round to x;
     use h above 1.1e-16, eps above 1.1e-16
     """
+    if not math.isfinite(x):
+        raise ValueError(f"cannot take a central difference at x = {x!r}: the point must be finite")
     down, up = x - h, x + h
+    if not (math.isfinite(down) and math.isfinite(up)):
+        raise ValueError(
+            f"the finite-difference step h = {h:g} from x = {x!r} leaves the floats "
+            f"(x - h = {down!r}, x + h = {up!r}); use a smaller step"
+        )
     if down == x and up == x:
         smallest = math.ulp(x) / 2  # any h above half the float spacing at x moves x
         source = relative = ""

@@ -16,6 +16,9 @@ import html
 import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -24,32 +27,57 @@ from typing import Any, NamedTuple
 import graphviz
 
 from . import graph
-from .atomic import write_atomic
+from .atomic import resolve_target, write_atomic
 from .engine import Value
-from .errors import GraphTooLargeError, GraphvizNotFoundError
+from .errors import GraphTooLargeError, GraphvizNotFoundError, GraphvizTimeoutError
 from .names import node_names
 
 __all__ = [
+    "BOUNDED_LAYOUT",
     "DEFAULT_DIGITS",
     "DEFAULT_MAX_NODES",
     "DEFAULT_PNG_DPI",
+    "DEFAULT_TIMEOUT",
+    "DOT_STACK_BYTES",
     "FILE_FORMATS",
+    "LARGE_GRAPH",
     "RANKDIRS",
     "WORD_JOINER",
+    "BoundedDigraph",
     "dot_available",
+    "dot_failure_reason",
     "draw",
     "format_number",
     "node_ids",
+    "run_dot",
     "to_dot",
     "to_text",
+    "too_many_nodes_message",
     "write",
 ]
 
 DEFAULT_DIGITS = 4
 """Significant digits shown for data and grad."""
 
-DEFAULT_MAX_NODES = 500
-"""Largest number of Values drawn before `draw` refuses (Graphviz slows down a lot beyond)."""
+DEFAULT_MAX_NODES = 300
+"""Largest number of Values drawn before `draw` refuses (Graphviz slows down a lot beyond;
+see the render-time table in docs/drawing.md, made by ``benchmarks/bench_render.py``)."""
+
+DEFAULT_TIMEOUT = 30.0
+"""Seconds `write` lets the Graphviz ``dot`` program run before giving up."""
+
+LARGE_GRAPH = 80
+"""Above this many Values, `draw` bounds the work of dot's layout (see `BOUNDED_LAYOUT`)."""
+
+BOUNDED_LAYOUT = {"nslimit": "0.05", "nslimit1": "1", "mclimit": "0.1", "searchsize": "30"}
+"""Graph attributes that cap dot's iterations on a large graph: ``nslimit`` and ``nslimit1``
+bound the network-simplex passes that place nodes and rank them, ``mclimit`` the passes
+that reduce edge crossings, ``searchsize`` each pass's search. A graph where one Value feeds
+many steps (fan-out) otherwise took minutes; bounded, its layout is a little less tidy."""
+
+DOT_STACK_BYTES = 1 << 30
+"""Stack size given to the ``dot`` process (POSIX): dot recurses along long chains and
+overflowed the usual 8 MiB on a 301-node product chain. Only the pages used are allocated."""
 
 FILE_FORMATS: dict[str, str] = {
     ".svg": "svg",
@@ -264,22 +292,51 @@ def _steps(root: Value, *, collapse: bool) -> list[_Step]:
     return steps
 
 
-def _check_size(root: Value, count: int, max_nodes: int | None, *, collapse: bool) -> None:
+def _check_size(
+    root: Value, count: int, max_nodes: int | None, *, collapse: bool, text: bool = False
+) -> None:
     if max_nodes is None or count <= max_nodes:
         return
-    advice = [f"raise the limit (max_nodes={count} or more)", "draw a smaller example"]
-    if not collapse:
-        collapsed = len(_steps(root, collapse=True))
-        if collapsed < count:
-            advice.append(
-                f"or draw the collapsed view (collapse=True: {collapsed} nodes, "
-                "chains of + and * drawn as one node each)"
-            )
-    if len(advice) == 2:
+    collapsed = None if collapse else len(_steps(root, collapse=True))
+    if collapsed is not None and collapsed >= count:
+        collapsed = None
+    error = GraphTooLargeError(
+        too_many_nodes_message(count, max_nodes, collapsed, text=text, options=_API_OPTIONS)
+    )
+    error.count, error.max_nodes, error.collapsed, error.text = count, max_nodes, collapsed, text
+    raise error
+
+
+_API_OPTIONS = ("max_nodes={}", "collapse=True")
+
+
+def too_many_nodes_message(
+    count: int,
+    max_nodes: int,
+    collapsed: int | None,
+    *,
+    text: bool = False,
+    options: tuple[str, str] = _API_OPTIONS,
+) -> str:
+    """The message of `GraphTooLargeError`, with the options named as the caller spells
+    them (``("--max-nodes {}", "--collapse")`` on the command line)."""
+    limit, collapse = options
+    advice = [f"raise the limit ({limit.format(count)} or more)", "draw a smaller example"]
+    if collapsed is not None:
+        advice.append(
+            f"or draw the collapsed view ({collapse}: {collapsed} nodes, chains of + and * "
+            "drawn as one node each)"
+        )
+    else:
         advice[-1] = "or " + advice[-1]
-    raise GraphTooLargeError(
-        f"the graph has {count} nodes, more than max_nodes={max_nodes}: Graphviz would take "
-        f"very long to lay it out; {', '.join(advice)}"
+    why = (
+        "a text tree this long is hard to read"
+        if text
+        else "Graphviz would take very long to lay it out"
+    )
+    return (
+        f"the graph has {count} nodes, more than {limit.format(max_nodes)}: {why}; "
+        f"{', '.join(advice)}"
     )
 
 
@@ -302,6 +359,48 @@ def _check_options(root: Any, rankdir: str, digits: int, max_nodes: int | None) 
 # --------------------------------------------------------------------------------------------
 # Graphviz
 # --------------------------------------------------------------------------------------------
+class BoundedDigraph(graphviz.Digraph):
+    """A `graphviz.Digraph` whose ``pipe`` (what Jupyter's inline display calls) runs ``dot``
+    through `run_dot`: with a larger stack, killed after `DEFAULT_TIMEOUT` seconds.
+
+    Only the plain call is bounded; a ``renderer``, ``formatter`` or ``engine`` other than
+    dot falls back to the graphviz package's own call.
+
+    Attributes
+    ----------
+    timeout : float or None
+        Seconds ``dot`` may run (`DEFAULT_TIMEOUT` unless set on the instance).
+    """
+
+    timeout: float | None = DEFAULT_TIMEOUT
+
+    def pipe(
+        self,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        *,
+        engine: str | None = None,
+        encoding: str | None = None,
+    ) -> bytes | str:
+        """Render to ``format`` (default: the Digraph's own) and return the bytes, or text
+        when ``encoding`` is given; see `graphviz.Digraph.pipe`."""
+        if renderer or formatter or neato_no_op or (engine or self.engine) != "dot":
+            return super().pipe(
+                format,
+                renderer,
+                formatter,
+                neato_no_op,
+                quiet,
+                engine=engine,
+                encoding=encoding,
+            )
+        output = run_dot(self.source, format or self.format, timeout=self.timeout)
+        return output.decode(encoding) if encoding is not None else output
+
+
 def draw(
     root: Value,
     *,
@@ -332,7 +431,7 @@ def draw(
         Output format of ``.render()`` and ``.pipe()``.
     digits : int, default 4
         Significant digits of the numbers shown.
-    max_nodes : int or None, default 500
+    max_nodes : int or None, default 300
         Refuse graphs with more Values than this (`GraphTooLargeError`); None for no limit.
     collapse : bool, default False
         Draw each chain of ``+`` (or ``*``) through unlabeled, singly used intermediate
@@ -373,10 +472,13 @@ def draw(
     steps = _steps(root, collapse=collapse)
     named = node_names(root) if names else {}
 
-    dot = graphviz.Digraph(
+    graph_attr = {"rankdir": rankdir, "ordering": "in", "nodesep": "0.25", "ranksep": "0.35"}
+    if len(steps) > LARGE_GRAPH:
+        graph_attr.update(BOUNDED_LAYOUT)
+    dot = BoundedDigraph(
         name="computation_graph",
         format=format,
-        graph_attr={"rankdir": rankdir, "ordering": "in", "nodesep": "0.25", "ranksep": "0.35"},
+        graph_attr=graph_attr,
         node_attr={"fontname": "Helvetica", "fontsize": "12"},
         edge_attr={"arrowsize": "0.7", "color": "#555555"},
     )
@@ -454,6 +556,98 @@ def dot_available() -> bool:
     return shutil.which("dot") is not None
 
 
+def _bigger_stack() -> None:  # pragma: no cover - runs in the child, between fork and exec
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_STACK)
+    wanted = DOT_STACK_BYTES if hard == resource.RLIM_INFINITY else min(DOT_STACK_BYTES, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_STACK, (wanted, hard))
+
+
+def run_dot(
+    source: str,
+    format: str,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    what: str = "the graph",
+) -> bytes:
+    """Run the Graphviz ``dot`` program on DOT ``source``; its output in ``format``.
+
+    The call is bounded: ``dot`` runs with a larger stack (`DOT_STACK_BYTES`) and is killed
+    after ``timeout`` seconds. Ctrl-C kills it too.
+
+    Parameters
+    ----------
+    source : str
+        DOT text, such as ``draw(root).source``.
+    format : str
+        A Graphviz output format: ``"svg"``, ``"png"``, ``"pdf"``, ...
+    timeout : float or None, default 30
+        Seconds before giving up; None waits for ever.
+    what : str, default "the graph"
+        What is drawn, for the messages (``"j.svg (301 nodes)"``).
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    GraphvizNotFoundError
+        ``dot`` is not on PATH.
+    GraphvizTimeoutError
+        ``dot`` ran longer than ``timeout``; the message suggests the collapsed view.
+    graphviz.CalledProcessError
+        ``dot`` failed or crashed (its ``returncode`` is negative for a signal); the
+        message has dot's first line of stderr or the signal's name.
+    """
+    if timeout is not None and (isinstance(timeout, bool) or not timeout > 0):
+        raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+    program = shutil.which("dot")
+    if program is None:
+        raise GraphvizNotFoundError(
+            f"cannot render {what}: the Graphviz program 'dot' was not found on PATH; "
+            f"{INSTALL_HINT}"
+        )
+    command = [program, f"-T{format}"]
+    try:
+        completed = subprocess.run(
+            command,
+            input=source.encode("utf-8"),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+            preexec_fn=_bigger_stack if sys.platform != "win32" else None,
+        )
+    except subprocess.TimeoutExpired:
+        raise GraphvizTimeoutError(
+            f"Graphviz took more than {timeout:g} s to lay out {what} and was stopped; draw "
+            "the collapsed view (--collapse, or collapse=True), a smaller example, or allow "
+            "more time (--timeout, or timeout=)"
+        ) from None
+    if completed.returncode != 0:
+        raise graphviz.CalledProcessError(
+            completed.returncode, command, output=completed.stdout, stderr=completed.stderr
+        )
+    return completed.stdout
+
+
+def dot_failure_reason(error: subprocess.CalledProcessError) -> str:
+    """One line saying why ``dot`` failed: its first line of stderr, or the signal that
+    killed it (a crash, as a stack overflow on a huge graph was) with what to try."""
+    if error.returncode < 0:
+        try:
+            name = signal.Signals(-error.returncode).name
+        except ValueError:
+            name = f"signal {-error.returncode}"
+        return f"dot crashed ({name}); draw the collapsed view (--collapse) or a smaller example"
+    stderr = error.stderr or b""
+    text = stderr.decode(errors="replace") if isinstance(stderr, bytes) else str(stderr)
+    detail = text.strip().splitlines()
+    return detail[0] if detail else f"dot exited with status {error.returncode}"
+
+
 def _format_of(path: Path) -> str:
     fmt = FILE_FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -470,6 +664,7 @@ def write(
     path: str | os.PathLike[str],
     *,
     dpi: int = DEFAULT_PNG_DPI,
+    timeout: float | None = DEFAULT_TIMEOUT,
     **draw_options: Any,
 ) -> Path:
     """Draw a graph into a file whose format comes from its extension, atomically.
@@ -486,6 +681,8 @@ def write(
         The file to write; its folder must exist.
     dpi : int, default 150
         Resolution of PNG output (sharp enough for slides); other formats ignore it.
+    timeout : float or None, default 30
+        Seconds the ``dot`` program may run (see `run_dot`); None for no limit.
     **draw_options
         Options of `draw` (``rankdir``, ``show_grad``, ``digits``, ``max_nodes``,
         ``collapse``, ``names``), only with a Value.
@@ -499,6 +696,10 @@ def write(
     ------
     GraphvizNotFoundError
         For an image format when the ``dot`` program is missing.
+    GraphvizTimeoutError
+        ``dot`` ran longer than ``timeout``.
+    graphviz.CalledProcessError
+        ``dot`` failed or crashed.
     """
     target = Path(path)
     fmt = _format_of(target)
@@ -513,6 +714,7 @@ def write(
         digraph = draw(root_or_digraph, **draw_options)
     if not target.parent.is_dir():
         raise FileNotFoundError(f"cannot write {str(target)!r}: no folder {str(target.parent)!r}")
+    resolve_target(target)  # a folder in the way is refused before dot runs
     if fmt == "dot":
         return write_atomic(target, digraph.source)
     if fmt == "png":
@@ -520,13 +722,8 @@ def write(
             raise ValueError(f"dpi must be an int from 10 to 1200, got {dpi!r}")
         digraph = digraph.copy()  # leave the caller's Digraph as it was
         digraph.graph_attr["dpi"] = str(dpi)
-    try:
-        content = digraph.pipe(format=fmt)
-    except graphviz.ExecutableNotFound as error:
-        raise GraphvizNotFoundError(
-            f"cannot render {target.name}: the Graphviz program 'dot' was not found on PATH; "
-            f"{INSTALL_HINT}"
-        ) from error
+    nodes = sum(1 for line in digraph.body if "_op [" not in line and " [label=" in line)
+    content = run_dot(digraph.source, fmt, timeout=timeout, what=f"{target.name} ({nodes} nodes)")
     return write_atomic(target, content)
 
 
@@ -578,7 +775,7 @@ def to_text(
     """
     _check_options(root, "LR", digits, max_nodes)
     steps = _steps(root, collapse=collapse)
-    _check_size(root, len(steps), max_nodes, collapse=collapse)
+    _check_size(root, len(steps), max_nodes, collapse=collapse, text=True)
     by_node = {step.node: step for step in steps}
     uses = Counter(
         operand for step in steps for operand in step.operands if isinstance(operand, Value)

@@ -200,3 +200,54 @@ def test_grad_reads_a_generator_of_inputs_once() -> None:
 def test_hessian_takes_numpy_scalars_as_value_does() -> None:
     H = hessian(lambda a, b: a * a * b, [np.float32(2.0), np.int64(3)])
     assert H.tolist() == [[6.0, 4.0], [4.0, 0.0]]
+
+
+@pytest.mark.slow
+def test_user_code_type_checks_without_any(tmp_path) -> None:
+    """mypy sees floats where a user expects floats and Values where create_graph=True."""
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    script = tmp_path / "user.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            from micrograd_lr import Value, grad, no_grad
+            x = Value(2.0)
+            y = x * x
+            y.backward()
+            x.data -= 0.1 * x.grad
+            step: float = grad(y, [x])[0] * 0.5
+            (dy,) = grad(y, [x], create_graph=True)
+            dy.backward()
+            with no_grad():
+                z = x - 0.1 * x.grad
+            reveal_type(x.grad)
+            reveal_type(grad(y, [x]))
+            reveal_type(grad(y, [x], create_graph=True))
+            reveal_type(x.item())
+            """
+        )
+    )
+    repository = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent", str(script)],
+        capture_output=True,
+        text=True,
+        cwd=repository,
+        timeout=300,
+    )
+    revealed = [
+        line.split("Revealed type is ")[1]
+        for line in done.stdout.splitlines()
+        if "Revealed" in line
+    ]
+    assert revealed == [
+        '"float"',
+        '"list[float]"',
+        '"list[micrograd_lr.engine.Value]"',
+        '"float"',
+    ], done.stdout
+    assert "error" not in done.stdout.replace("Revealed", ""), done.stdout

@@ -2,6 +2,8 @@
 and exit 2, Ctrl-C exit 130, a bug keeps its traceback; exit statuses in every --help."""
 
 import io
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -113,7 +115,7 @@ def test_every_help_lists_the_exit_statuses(command, capsys):
     assert exit_.value.code == 0
     epilog = out[out.index("exit status:") :].splitlines()
     codes = [line.split()[0] for line in epilog[1:] if line.startswith("  ") and line[2] != " "]
-    assert codes[0] == "0" and codes[-2:] == ["2", "130"]
+    assert codes[0] == "0" and codes[-3:] == ["2", "130", "141"]
     assert ("1" in codes) == (command != "draw")  # draw checks nothing on request
 
 
@@ -135,3 +137,24 @@ def test_an_unknown_option_is_not_taken_for_a_formula(command, capsys):
     assert exit_.value.code == 2
     assert "unrecognized arguments: --bogus; see micrograd-lr" in err
     assert "starts with -" not in err
+
+
+def test_a_reader_that_stops_early_ends_the_command_silently():
+    """``micrograd-lr grad ... | head -1`` printed "cannot read or write 'a file': Broken pipe"."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "micrograd_lr", "grad", "a*b", "a=1", "b=2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=Path(__file__).parents[1],
+    )
+    child.stdout.close()  # before the child prints anything
+    _, err = child.communicate(timeout=60)
+    assert (child.returncode, err) == (141, b"")
+
+
+def test_an_unknown_option_shows_the_subcommands_usage(capsys):
+    with pytest.raises(SystemExit):
+        main(["grad", "x", "x=1", "--bogus"])
+    err = capsys.readouterr().err
+    assert err.startswith("usage: micrograd-lr grad ")
+    assert "micrograd-lr grad: error: unrecognized arguments: --bogus" in err

@@ -1,13 +1,16 @@
 """``micrograd-lr draw`` end to end: values and gradients printed, real files written, and
 every kind of bad input refused on one line with exit code 2 and nothing written."""
 
+import os
+import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from cli_cases import BAD_INPUTS
+from cli_cases import BAD_INPUTS, fake_dot, only_on_path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -120,11 +123,11 @@ def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, argv, me
     ("extra", "message"),
     [
         (["-o", "j.jpg"], "cannot tell the format of 'j.jpg'"),
-        (["-o", ""], "cannot tell the format of '.'"),  # not the default graph.svg
+        (["-o", ""], "-o needs a file name such as graph.svg, got ''"),  # not the default
         (["-o", "missing/j.svg"], "no folder 'missing'"),
         (["--digits", "0"], "--digits must be from 1 to 17"),
         (["--max-nodes", "0"], "--max-nodes must be positive"),
-        (["--max-nodes", "5", "-o", "j.dot"], "6 nodes, more than max_nodes=5"),
+        (["--max-nodes", "5", "-o", "j.dot"], "6 nodes, more than --max-nodes 5"),
     ],
 )
 def test_bad_options_are_one_line_exit_2_nothing_written(
@@ -187,16 +190,113 @@ def test_help_states_every_default(capsys, command):
 
 
 def test_a_failing_dot_is_one_line_and_writes_nothing(tmp_path, capsys, monkeypatch):
-    import graphviz
-
-    def broken(self, *args, **kwargs):
-        raise graphviz.CalledProcessError(1, ["dot"], stderr=b"Error: <stdin>: syntax error\n")
-
-    monkeypatch.setattr(graphviz.Digraph, "pipe", broken)
+    bin_folder = tmp_path / "bin"
+    bin_folder.mkdir()
+    fake_dot(bin_folder, "echo 'Error: <stdin>: syntax error' >&2; exit 1")
+    monkeypatch.setenv("PATH", str(bin_folder))
     target = tmp_path / "j.svg"
     code, out, err = run(["draw", "(a-1)*(b+c)", "a=2", "b=3", "c=4", "-o", str(target)], capsys)
     assert code == 2 and out == ""
     assert err.strip().endswith(
         "Graphviz could not render " + repr(str(target)) + ": Error: <stdin>: syntax error"
     )
-    assert not target.exists() and list(tmp_path.iterdir()) == []
+    assert not target.exists() and list(tmp_path.iterdir()) == [bin_folder]
+
+
+# Regressions (issue 10 #6, #7, #8 and the smaller items).
+def test_a_hanging_dot_is_stopped_by_timeout_with_a_hint(tmp_path, capsys, monkeypatch):
+    dot_bin = only_on_path(tmp_path, monkeypatch)
+    fake_dot(dot_bin, "exec sleep 60")
+    target = tmp_path / "j.svg"
+    code, out, err = run(["draw", *J_ARGS, "-o", str(target), "--timeout", "0.5"], capsys)
+    assert (code, out) == (2, "") and err.count("\n") == 1
+    assert "Graphviz took more than 0.5 s to lay out j.svg (6 nodes)" in err
+    assert "--collapse" in err and not target.exists()
+
+
+def test_a_crashing_dot_is_one_line_naming_the_signal(tmp_path, capsys, monkeypatch):
+    dot_bin = only_on_path(tmp_path, monkeypatch)
+    fake_dot(dot_bin, "kill -SEGV $$")
+    code, out, err = run(["draw", *J_ARGS, "-o", str(tmp_path / "j.svg")], capsys)
+    assert (code, out) == (2, "") and err.count("\n") == 1
+    assert "dot crashed (SIGSEGV); draw the collapsed view (--collapse)" in err
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["-o", ""], "-o needs a file name such as graph.svg, got ''"),
+        (["-o", "  "], "-o needs a file name"),
+        (["--timeout", "0"], "--timeout must be a positive number of seconds, got 0"),
+        (["--timeout", "inf"], "--timeout must be a positive number of seconds, got inf"),
+        (["--timeout", "nan"], "--timeout must be a positive number"),
+    ],
+)
+def test_bad_output_and_timeout_are_refused(tmp_path, capsys, monkeypatch, option, message):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["draw", *J_ARGS, *option], capsys)
+    assert (code, out) == (2, "") and message in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_that_is_a_folder_is_one_line(tmp_path, capsys):
+    (tmp_path / "j.dot").mkdir()
+    code, out, err = run(["draw", *J_ARGS, "-o", str(tmp_path / "j.dot")], capsys)
+    assert (code, out) == (2, "") and err.count("\n") == 1
+    assert "it is a folder, not a file" in err
+
+
+def test_a_long_but_legal_output_name_is_written(tmp_path, capsys):
+    target = tmp_path / ("a" * (os.pathconf(tmp_path, "PC_NAME_MAX") - 4) + ".dot")
+    code, _, err = run(["draw", "a*2", "a=1", "-o", str(target)], capsys)
+    assert (code, err) == (0, "") and target.read_text().startswith("digraph")
+
+
+SIGINT_DURING_DRAW = """
+import sys
+from micrograd_lr.cli import main
+sys.exit(main(["draw", "(a-1)*(b+c)", "a=2", "b=3", "c=4", "-o", sys.argv[1]]))
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals")
+def test_ctrl_c_while_graphviz_runs_is_one_line_and_exit_130(tmp_path):
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    fake_dot(folder, f"touch {tmp_path / 'started'}; exec sleep 60")
+    target = tmp_path / "j.svg"
+    child = subprocess.Popen(
+        [sys.executable, "-c", SIGINT_DURING_DRAW, str(target)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[1],
+        env={**os.environ, "PATH": str(folder)},
+    )
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "started").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=30)
+    assert child.returncode == 130 and out == ""
+    assert (
+        err
+        == "micrograd-lr draw: interrupted: while Graphviz laid out the graph; nothing written\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "started"]
+
+
+def test_the_size_error_names_the_command_line_options(capsys):
+    code, _, err = run(["draw", "+".join(["a*b"] * 240), "a=1", "b=2", "--text"], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert "481 nodes, more than --max-nodes 300" in err and "(--max-nodes 481 or more)" in err
+    assert "(--collapse: 243 nodes" in err and "max_nodes=" not in err and "=True" not in err
+
+
+def test_a_folder_in_the_way_is_refused_before_graphviz_runs(tmp_path, capsys, monkeypatch):
+    dot_bin = only_on_path(tmp_path, monkeypatch)
+    fake_dot(dot_bin, f"touch {tmp_path / 'dot-ran'}; cat")
+    (tmp_path / "j.svg").mkdir()
+    code, _, err = run(["draw", *J_ARGS, "-o", str(tmp_path / "j.svg")], capsys)
+    assert code == 2 and "it is a folder, not a file" in err
+    assert not (tmp_path / "dot-ran").exists()

@@ -2,11 +2,14 @@
 checked against closed forms; bad input refused as for ``draw``."""
 
 import argparse
+import contextlib
+import io
 import math
 import re
 
 import pytest
-from cli_cases import BAD_INPUTS
+from cli_cases import BAD_INPUTS, token_soups
+from hypothesis import given, settings
 
 from micrograd_lr.cli import main
 from micrograd_lr.commands._formula import load_formula
@@ -196,3 +199,28 @@ def test_a_difference_is_explained_by_what_caused_it(capsys, argv, reason):
     assert len(notes) == 1 and reason in notes[0]
     if "kink" not in reason:
         assert "kink (relu, abs at 0)" not in notes[0]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(token_soups())
+def test_token_soups_on_the_command_line_never_give_a_traceback(text):
+    """Issue 10 #1: any text within the length limit gives exit 0 or 2 (1: grad's check)."""
+    assignments = [f"{name}=0.5" for name in ("x", "y") if name in text]
+    for command, allowed in (["grad"], {0, 1, 2}), (["draw", "--text"], {0, 2}):
+        err = io.StringIO()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            code = main([*command, "--", text, *assignments])
+        assert code in allowed
+        assert err.getvalue().count("\n") == (code == 2)
+
+
+def test_ctrl_c_in_grad_is_one_line_and_exit_130(capsys, monkeypatch):
+    import micrograd_lr.commands.grad as grad_command
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(grad_command, "_first_order_report", interrupted)
+    code, out, err = run(["grad", "x*x", "x=1"], capsys)
+    assert (code, out) == (130, "")
+    assert err == "micrograd-lr grad: interrupted: before anything was printed\n"

@@ -120,12 +120,7 @@ def test_demo_says_how_to_get_what_is_missing(tmp_path, monkeypatch):
 
 
 def test_demo_without_the_dot_program_still_writes_the_source(tmp_path, monkeypatch):
-    import graphviz
-
-    def no_dot(*args, **kwargs):
-        raise graphviz.ExecutableNotFound(("dot",))
-
-    monkeypatch.setattr(graphviz.Digraph, "pipe", no_dot)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-such-folder"))
     stream = io.StringIO()
     result = demo.j_step(tmp_path, stream=stream)
     assert [p.name for p in result.files] == ["j_graph.gv"]
@@ -225,3 +220,10 @@ def test_demo_ctrl_c_says_which_step_and_which_files_then_exits_130(tmp_path, ca
     assert err.count("\n") == 1
     expected = f"micrograd-lr demo: interrupted: during step 2 of 3; files written to {tmp_path}"
     assert err.startswith(expected + ": j_graph.gv")
+
+
+def test_demo_refuses_an_empty_out(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["demo", "--out", "", "--no-progress"]) == 2
+    assert "--out needs a folder name" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from cli_cases import token_soups
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -468,34 +469,6 @@ def test_errors_point_at_the_culprit_and_say_what_to_write(text, message):
     assert message in str(caught.value)
 
 
-# Token soups: every piece a hostile or confused user might type, in any order, up to the
-# length limit. Whatever comes out, it is a result or one ExpressionError line.
-SOUP_TOKENS = st.sampled_from(
-    [
-        "(", ")", "(", ")", "-", "+", "*", "/", "**", "^", "//", "%", "@", "~", "not ",
-        "x", "y", "x", "1", "0", "2.5", "1e308", "1e-320", "9" * 30, "1_0", "0x1f", "1j",
-        "exp(", "log(", "tanh(", "sigmoid(", "relu(", "abs(", "f(", "(x)(", "[0]", "[", "]",
-        ",", ".", ":", "lambda ", "if ", "else ", "=", ":=", "'", '"', " ", "\n", "\t",
-        "\\", "#", "é", "\uff11", "\x00", "{", "}", ";", "x.y", "__import__(",
-    ]
-)  # fmt: skip
-
-
-@st.composite
-def token_soups(draw):
-    shape = draw(st.integers(0, 2))
-    if shape == 0:  # free soup
-        return "".join(draw(st.lists(SOUP_TOKENS, max_size=300)))[:MAX_LENGTH]
-    # deep nesting and unary runs around a small soup, with an optional call or subscript
-    depth = draw(st.integers(0, 300))
-    unary = "".join(draw(st.lists(st.sampled_from("-+~"), max_size=400)))
-    core = "".join(draw(st.lists(SOUP_TOKENS, max_size=10)))
-    tail = draw(st.sampled_from(["", "(1)", "[0]", "**x", "(x)(x)", ")", "("]))
-    opener = draw(st.sampled_from(["(", "exp(", "abs(", "f("]))
-    text = opener * depth + unary + core + ")" * depth + tail
-    return text[:MAX_LENGTH]
-
-
 @settings(max_examples=400, deadline=None, derandomize=True)
 @given(token_soups())
 def test_token_soups_up_to_the_limit_give_a_result_or_one_error_line(text):
@@ -506,3 +479,14 @@ def test_token_soups_up_to_the_limit_give_a_result_or_one_error_line(text):
         assert "\n" not in str(error) and str(error)
         return
     root.backward()
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.text(max_size=20), max_size=4))
+def test_any_assignments_give_values_or_one_error_line(items):
+    try:
+        values = parse_assignments(items)
+    except ExpressionError as error:
+        assert "\n" not in str(error)
+    else:
+        assert all(math.isfinite(v) for v in values.values())

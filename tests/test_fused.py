@@ -25,7 +25,8 @@ def test_log_loss_is_finite_with_the_sigmoid_gradient(z, y):
     loss = log_loss(x, y)
     loss.backward()
     assert math.isfinite(loss.data)
-    assert x.grad == _sigmoid(z) - y
+    # sigmoid(z) - y, as -sigmoid(-z) for y = 1: 1 - sigmoid(z) would cancel (to 0 at z = 37).
+    assert x.grad == (-_sigmoid(-z) if y == 1 else _sigmoid(z))
     # The naive form where it is representable: -y log p - (1-y) log(1-p).
     if abs(z) <= 30:
         p = _sigmoid(z)

@@ -93,3 +93,17 @@ def test_the_smallest_step_that_moves_x_is_accepted():
     # h just above half the float spacing at 1 moves x + h up by one unit.
     (slope,) = numerical_gradient(lambda v: v * v, [1.0], eps=1.2e-16)
     assert slope == pytest.approx(2.0, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("x", "message"),
+    [
+        (math.inf, "cannot take a central difference at x = inf"),
+        (-math.inf, "cannot take a central difference at x = -inf"),
+        (math.nan, "cannot take a central difference at x = nan"),
+        (1.7e308, "leaves the floats"),
+    ],
+)
+def test_a_point_or_step_outside_the_floats_is_refused(x, message):
+    with pytest.raises(ValueError, match=message):
+        numerical_gradient(lambda v: v * 1.0, [x], eps=0.5)

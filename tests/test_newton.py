@@ -129,3 +129,29 @@ def test_bad_data_is_refused():
     Y[0, 0] = 2.0
     with pytest.raises(ValueError, match="labels 0 and 1 only"):
         newton(X, Y)
+
+
+def test_huge_features_give_the_reason_instead_of_fifty_silent_steps():
+    """Features near 1e200: the Hessian (their squares) overflows float64. Newton used to run
+    its 50 steps, leave w at 0 and say nothing."""
+    _, _, X, Y = random_problem(9)
+    with pytest.raises(ValueError, match=r"features too large: the largest \|x\| is .*e\+200"):
+        newton(X * 1e200, Y)
+
+
+def test_features_near_1e100_are_solved_in_the_same_steps():
+    """Newton's steps do not depend on the features' units: X * 1e100 has the optimum at
+    w / 1e100, reached in the same number of steps."""
+    _, _, X, Y = random_problem(10)
+    plain, scaled = newton(X, Y), newton(X * 1e100, Y, tol=1e-10 * 1e100)
+    assert scaled.converged and scaled.iterations <= plain.iterations + 1
+    assert np.allclose(scaled.w * 1e100, plain.w, rtol=1e-6)
+
+
+def test_stopping_at_max_iterations_warns_with_the_reason():
+    from micrograd_lr.errors import ConvergenceWarning
+
+    _, _, X, Y = random_problem(11)
+    with pytest.warns(ConvergenceWarning, match="newton stopped at max_iter=1 with the"):
+        result = newton(X, Y, max_iterations=1)
+    assert not result.converged and result.iterations == 1 and len(result.costs) == 2

@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from micrograd_lr.plots import check_path, save_cost_curve
+from micrograd_lr.plots import check_path, save_confusion_matrix, save_cost_curve
 
 
 @pytest.mark.parametrize(
@@ -77,3 +77,25 @@ def test_log_scale_changes_the_drawing(tmp_path):
     save_cost_curve([0.7, 0.01, 0.001], logarithmic, log_scale=True)
     assert "10^{-3}" in logarithmic.read_text() or "10^{-2}" in logarithmic.read_text()
     assert linear.read_bytes() != logarithmic.read_bytes()
+
+
+def test_thinned_histories_are_drawn_at_their_iterations(tmp_path):
+    even, thinned = tmp_path / "even.svg", tmp_path / "thinned.svg"
+    save_cost_curve([0.7, 0.5, 0.4], even)
+    save_cost_curve([0.7, 0.5, 0.4], thinned, iterations=[0, 512, 1000])
+    assert "1000" in thinned.read_text() and "1000" not in even.read_text()
+    with pytest.raises(ValueError, match="2 iterations for 3 costs"):
+        save_cost_curve([0.7, 0.5, 0.4], thinned, iterations=[0, 1])
+
+
+@pytest.mark.parametrize("costs", [None, [1.0, 0.6, 0.5]])
+def test_confusion_matrix_picture(tmp_path, costs):
+    path = tmp_path / "confusion.svg"
+    counts = [[7, 1, 0], [2, 9, 0], [0, 0, 13]]
+    save_confusion_matrix(counts, ("setosa", "versicolor", "virginica"), path, costs=costs)
+    text = path.read_text()
+    assert "versicolor" in text and "predicted class" in text
+    assert ("iteration" in text) == (costs is not None)
+    assert [p.name for p in tmp_path.iterdir()] == ["confusion.svg"]
+    with pytest.raises(ValueError, match="must be 3 x 3 for 3 classes, got \\(2, 2\\)"):
+        save_confusion_matrix([[1, 0], [0, 1]], ("a", "b", "c"), path)

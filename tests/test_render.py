@@ -3,21 +3,31 @@ tree, escaping of hostile labels, the node limit and a missing `dot`."""
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 
 import graphviz
 import pytest
+from cli_cases import fake_dot, only_on_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd_lr import Value, draw, to_text
-from micrograd_lr.errors import GraphTooLargeError, GraphvizNotFoundError
+from micrograd_lr.errors import GraphTooLargeError, GraphvizNotFoundError, GraphvizTimeoutError
+from micrograd_lr.expr import build
 from micrograd_lr.render import (
+    BOUNDED_LAYOUT,
+    DEFAULT_MAX_NODES,
+    DEFAULT_TIMEOUT,
+    DOT_STACK_BYTES,
+    LARGE_GRAPH,
     WORD_JOINER,
     _label_lines,
     dot_available,
+    dot_failure_reason,
     format_number,
     to_dot,
     write,
@@ -384,14 +394,14 @@ def test_missing_folder_is_refused(tmp_path):
 def test_failed_render_leaves_old_file_and_no_temporary(tmp_path, monkeypatch):
     target = tmp_path / "j.svg"
     target.write_text("old")
+    (tmp_path / "bin").mkdir()
 
-    def broken_pipe(self, **kwargs):
-        raise graphviz.CalledProcessError(1, ["dot"], stderr=b"boom")
-
-    monkeypatch.setattr(graphviz.Digraph, "pipe", broken_pipe)
-    with pytest.raises(graphviz.CalledProcessError):
+    fake_dot(tmp_path / "bin", "echo boom >&2; exit 1")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    with pytest.raises(graphviz.CalledProcessError) as caught:
         write(j_graph(), target)
-    assert [p.name for p in tmp_path.iterdir()] == ["j.svg"]
+    assert dot_failure_reason(caught.value) == "boom"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "j.svg"]
     assert target.read_text() == "old"
 
 
@@ -414,10 +424,16 @@ def test_jupyter_displays_svg():
 # --- size limit and collapsed view -----------------------------------------------------------
 def test_large_graph_is_refused_with_count_and_advice():
     with pytest.raises(GraphTooLargeError) as caught:
-        draw(chain(501))
+        draw(chain(DEFAULT_MAX_NODES + 1))
     message = str(caught.value)
-    assert "501 nodes, more than max_nodes=500" in message
-    assert "max_nodes=501" in message and "smaller example" in message
+    assert f"{DEFAULT_MAX_NODES + 1} nodes, more than max_nodes={DEFAULT_MAX_NODES}" in message
+    assert f"max_nodes={DEFAULT_MAX_NODES + 1}" in message and "smaller example" in message
+
+
+def test_the_default_limit_comes_from_the_render_time_table():
+    # docs/drawing.md: at 300 Values every shape rendered within the default timeout, with
+    # room to spare on a loaded machine; at 500 the worst shapes took longer.
+    assert DEFAULT_MAX_NODES == 300 and DEFAULT_TIMEOUT == 30
 
 
 def test_limit_can_be_raised_or_removed():
@@ -447,10 +463,10 @@ def test_collapsed_view_draws_a_sum_as_one_node():
 
 
 def test_collapsed_view_is_offered_when_it_fits():
-    z = linear_sum(130)  # 130 * 4 + 1 = 521 values; collapsed: 130 * 3 + 2 = 392
-    with pytest.raises(GraphTooLargeError, match=r"collapse=True: 392 nodes"):
+    z = linear_sum(90)  # 90 * 4 + 1 = 361 values; collapsed: 90 * 3 + 2 = 272
+    with pytest.raises(GraphTooLargeError, match=r"collapse=True: 272 nodes"):
         draw(z)
-    assert len(value_names(to_dot(z, collapse=True))) == 392
+    assert len(value_names(to_dot(z, collapse=True))) == 272
 
 
 def test_collapse_keeps_labelled_and_shared_values():
@@ -572,3 +588,105 @@ def test_first_operand_is_drawn_above_the_second(first, second):
     ).stdout
     height = {t.text: float(t.get("y")) for t in ET.fromstring(svg).iter(f"{SVG}text")}
     assert height[first] < height[second]  # SVG y grows downwards
+
+
+# Regressions (issue 10 #7): dot must never hang or crash the caller.
+@pytest.mark.skipif(os.name != "posix", reason="a shell script as dot")
+def test_a_dot_that_hangs_is_stopped_after_the_timeout(tmp_path, monkeypatch):
+    dot_bin = only_on_path(tmp_path, monkeypatch)
+    fake_dot(dot_bin, "exec sleep 60")
+    started = time.monotonic()
+    with pytest.raises(GraphvizTimeoutError) as caught:
+        write(j_graph(), tmp_path / "j.svg", timeout=0.5)
+    assert time.monotonic() - started < 10
+    message = str(caught.value)
+    assert "more than 0.5 s to lay out j.svg (" in message and "--collapse" in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals")
+def test_a_dot_that_crashes_is_named_with_its_signal(tmp_path, monkeypatch):
+    dot_bin = only_on_path(tmp_path, monkeypatch)
+    fake_dot(dot_bin, "kill -SEGV $$")
+    with pytest.raises(graphviz.CalledProcessError) as caught:
+        write(j_graph(), tmp_path / "j.svg")
+    assert caught.value.returncode == -signal.SIGSEGV
+    assert dot_failure_reason(caught.value).startswith("dot crashed (SIGSEGV); draw the collapsed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="ulimit")
+def test_dot_runs_with_a_larger_stack(tmp_path, monkeypatch):
+    dot_bin = only_on_path(tmp_path, monkeypatch)
+    fake_dot(dot_bin, "cat > /dev/null; ulimit -s")
+    limit = write(j_graph(), tmp_path / "j.svg").read_text().strip()
+    assert limit == "unlimited" or int(limit) * 1024 >= min(DOT_STACK_BYTES, hard_stack_limit())
+
+
+def hard_stack_limit():
+    import resource
+
+    hard = resource.getrlimit(resource.RLIMIT_STACK)[1]
+    return DOT_STACK_BYTES if hard == resource.RLIM_INFINITY else hard
+
+
+@pytest.mark.parametrize("timeout", [0, -1, True, float("nan")])
+def test_a_bad_timeout_is_refused(tmp_path, timeout):
+    with pytest.raises(ValueError, match="timeout must be a positive number"):
+        write(j_graph(), tmp_path / "j.svg", timeout=timeout)
+
+
+def test_large_graphs_bound_dots_work_and_small_ones_do_not():
+    small = draw(chain(LARGE_GRAPH - 1), max_nodes=None).source
+    large = draw(chain(LARGE_GRAPH + 5), max_nodes=None).source
+    for name, value in BOUNDED_LAYOUT.items():
+        assert f"{name}={value}" in large and f"{name}=" not in small
+
+
+def fan_out(n):
+    """tanh(...tanh(tanh(a*b)*b)...*b): b feeds every step, the layout dot found hardest."""
+    a, b = Value(0.5, "a"), Value(0.9, "b")
+    s = a
+    for _ in range(n):
+        s = (s * b).tanh()
+    s.backward()
+    return s
+
+
+@pytest.mark.graphviz
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: fan_out(80),  # did not finish in 400 s
+        lambda: build("x" + "*x" * 300, ["x=1.001"])[0],  # 301 nodes: stack overflow
+    ],
+)
+def test_graphs_that_hung_or_crashed_dot_now_render(tmp_path, make):
+    target = write(make(), tmp_path / "g.svg", max_nodes=None)
+    assert target.read_bytes().lstrip().startswith(b"<?xml")
+
+
+def test_the_text_tree_limit_does_not_blame_graphviz():
+    with pytest.raises(GraphTooLargeError) as caught:
+        to_text(chain(50), max_nodes=10)
+    assert "Graphviz" not in str(caught.value) and "text tree" in str(caught.value)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a shell script as dot")
+def test_jupyters_inline_display_is_bounded_too(tmp_path, monkeypatch):
+    dot_bin = only_on_path(tmp_path, monkeypatch)
+    fake_dot(dot_bin, "exec sleep 60")
+    digraph = draw(j_graph())
+    digraph.timeout = 0.5
+    with pytest.raises(GraphvizTimeoutError):
+        digraph._repr_mimebundle_()
+
+
+@pytest.mark.graphviz
+def test_the_bounded_digraph_pipes_like_graphviz():
+    digraph = draw(j_graph())
+    assert digraph.pipe(format="svg") == graphviz.Source(digraph.source).pipe(format="svg")
+    assert isinstance(digraph.pipe(format="svg", encoding="utf-8"), str)
+    assert digraph.pipe(format="png", engine="neato").startswith(b"\x89PNG")  # unbounded path
+    assert type(digraph.copy()) is type(digraph)

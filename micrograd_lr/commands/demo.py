@@ -8,6 +8,7 @@ from typing import Any
 
 from .. import demo
 from ..cli import HelpFormatter, exit_status_epilog
+from ..errors import UsageError
 
 __all__ = ["register", "run"]
 
@@ -31,7 +32,6 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--out",
-        type=Path,
         default=demo.DEFAULT_OUT,
         metavar="DIR",
         help=f"folder for the files the demo writes (default: ./{demo.DEFAULT_OUT}/)",
@@ -55,5 +55,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo; 0 when every gradient check agrees, 1 otherwise."""
-    results = demo.run(args.out, progress=args.progress, compiled=args.compiled)
+    if not str(args.out).strip():  # Path("") would be the current folder
+        raise UsageError(f"--out needs a folder name such as {demo.DEFAULT_OUT}, got ''")
+    results = demo.run(Path(args.out), progress=args.progress, compiled=args.compiled)
     return 0 if demo.checks_passed(results) else 1

@@ -10,9 +10,25 @@ from typing import Any
 import graphviz
 
 from ..cli import HelpFormatter, exit_status_epilog
-from ..errors import GraphTooLargeError, GraphvizNotFoundError, UsageError
+from ..errors import (
+    GraphTooLargeError,
+    GraphvizNotFoundError,
+    GraphvizTimeoutError,
+    Interrupted,
+    UsageError,
+)
 from ..explain import values_and_gradients
-from ..render import DEFAULT_DIGITS, DEFAULT_MAX_NODES, FILE_FORMATS, RANKDIRS, to_text, write
+from ..render import (
+    DEFAULT_DIGITS,
+    DEFAULT_MAX_NODES,
+    DEFAULT_TIMEOUT,
+    FILE_FORMATS,
+    RANKDIRS,
+    dot_failure_reason,
+    to_text,
+    too_many_nodes_message,
+    write,
+)
 from ._formula import add_formula_arguments, load_formula, show
 
 __all__ = ["register", "run"]
@@ -68,6 +84,14 @@ def register(subparsers: Any) -> None:
         help="refuse larger graphs (default: %(default)s)",
     )
     parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help="stop Graphviz after this long (default: %(default)s); --collapse draws large "
+        "graphs faster",
+    )
+    parser.add_argument(
         "--json",
         action="store_true",
         help="print the values and gradients as one JSON document (schema in docs/cli.md)",
@@ -77,7 +101,9 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Draw the formula; returns the exit code."""
-    output = Path(DEFAULT_OUTPUT if args.output is None else args.output)  # -o "" is no file
+    if args.output is not None and not args.output.strip():
+        raise UsageError(f"-o needs a file name such as {DEFAULT_OUTPUT}, got {args.output!r}")
+    output = Path(DEFAULT_OUTPUT if args.output is None else args.output)
     if not args.text and output.suffix.lower() not in FILE_FORMATS:
         raise UsageError(
             f"cannot tell the format of {str(output)!r} from its extension: use "
@@ -87,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--digits must be from 1 to 17, got {args.digits}")
     if args.max_nodes < 1:
         raise UsageError(f"--max-nodes must be positive, got {args.max_nodes}")
+    if not 0 < args.timeout < float("inf"):
+        raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
     formula = load_formula(args)
     options = {
         "show_grad": not args.no_grad,
@@ -98,13 +126,26 @@ def run(args: argparse.Namespace) -> int:
         if args.text:
             drawing = to_text(formula.root, **options)
         else:
-            written = write(formula.root, output, rankdir=args.rankdir, **options)
-    except (GraphTooLargeError, GraphvizNotFoundError) as error:
+            written = write(
+                formula.root, output, rankdir=args.rankdir, timeout=args.timeout, **options
+            )
+    except GraphTooLargeError as error:
+        message = too_many_nodes_message(
+            error.count,
+            error.max_nodes,
+            error.collapsed,
+            text=error.text,
+            options=("--max-nodes {}", "--collapse"),
+        )
+        raise UsageError(message) from None
+    except (GraphvizNotFoundError, GraphvizTimeoutError) as error:
         raise UsageError(str(error)) from None
-    except graphviz.CalledProcessError as error:  # dot itself failed (a broken install)
-        detail = (error.stderr or b"").decode(errors="replace").strip().splitlines()
-        reason = detail[0] if detail else f"exit status {error.returncode}"
+    except graphviz.CalledProcessError as error:  # dot failed or crashed
+        reason = dot_failure_reason(error)
         raise UsageError(f"Graphviz could not render {str(output)!r}: {reason}") from None
+    except KeyboardInterrupt:
+        where = "while the graph was drawn" if args.text else "while Graphviz laid out the graph"
+        raise Interrupted(f"{where}; nothing written") from None
     except OSError as error:
         if error.strerror is None:  # our own message, which already names the file
             raise UsageError(str(error)) from None

@@ -13,7 +13,7 @@ import numpy as np
 from ..autodiff import grad, hessian
 from ..cli import EXIT_CHECK_FAILED, HelpFormatter, exit_status_epilog
 from ..engine import Value
-from ..errors import DomainError, ExpressionError, UsageError
+from ..errors import DomainError, ExpressionError, Interrupted, UsageError
 from ..explain import json_number, values_and_gradients
 from ..gradcheck import central_steps, numerical_gradient
 from ._formula import Formula, add_formula_arguments, load_formula, show
@@ -173,16 +173,21 @@ def run(args: argparse.Namespace) -> int:
     """Print the gradient; returns the exit code (1 when a partial differs)."""
     if not 0 < args.eps < 1:
         raise UsageError(f"--eps must be in (0, 1), got {args.eps}")
-    formula = load_formula(args)
-    # Everything is computed before anything is printed: an error is the only output.
-    with np.errstate(all="ignore"):  # inf and nan are reported in words below
-        if args.json:
-            report, differs = _json_report(formula, eps=args.eps, order=args.order)
-            print(report)
-            return EXIT_CHECK_FAILED if differs else 0
-        lines, flagged = _first_order_report(formula, eps=args.eps)
-        if args.order == 2:
-            lines += _hessian_report(formula, eps=args.eps)
+    try:
+        formula = load_formula(args)
+        # Everything is computed before anything is printed: an error is the only output.
+        with np.errstate(all="ignore"):  # inf and nan are reported in words below
+            if args.json:
+                report, differs = _json_report(formula, eps=args.eps, order=args.order)
+            else:
+                lines, flagged = _first_order_report(formula, eps=args.eps)
+                if args.order == 2:
+                    lines += _hessian_report(formula, eps=args.eps)
+    except KeyboardInterrupt:
+        raise Interrupted("before anything was printed") from None
+    if args.json:
+        print(report)
+        return EXIT_CHECK_FAILED if differs else 0
     print("\n".join(lines))
     return EXIT_CHECK_FAILED if flagged else 0
 

@@ -19,8 +19,10 @@ Bad input raises an error that names it: a shape other than the ones above, a la
 than 0 or 1 (by example), NaN or infinity in ``X`` (by position), a non-finite ``w`` or ``b``.
 
 The package holds one concern per module: `course` (the course's API, vectorized),
-`value_graph` (the same cost as a graph of Values), `training` (gradient descent with either
-engine) and `estimator` (a scikit-learn style `LogisticRegression`). Everything public is
+`value_graph` (the same cost as a graph of Values), `objective` (the regularized objective,
+stated once), `solvers` (Newton, L-BFGS, gradient descent, FISTA), `training` (gradient
+descent with either engine), `softmax` (softmax regression for K classes) and `estimator`
+(a scikit-learn style `LogisticRegression`, imported on first use). Everything public is
 importable from here.
 """
 
@@ -34,22 +36,42 @@ from .course import (
     predict,
     propagate,
 )
-from .estimator import LogisticRegression
+from .objective import BinaryObjective, Objective
+from .softmax import MultinomialObjective, softmax_cost_graph, softmax_propagate
+from .solvers import SOLVERS, SolverResult, minimize
 from .training import ENGINES, Engine, TrainingResult, train
 from .value_graph import cost_graph, value_propagate
 
 __all__ = [
     "ENGINES",
+    "SOLVERS",
+    "BinaryObjective",
     "Engine",
     "LogisticRegression",
+    "MultinomialObjective",
+    "Objective",
+    "SolverResult",
     "TrainingResult",
     "cost_graph",
     "initialize_with_zeros",
     "lipschitz_learning_rate",
+    "minimize",
     "model",
     "optimize",
     "predict",
     "propagate",
+    "softmax_cost_graph",
+    "softmax_propagate",
     "train",
     "value_propagate",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The estimator imports scikit-learn when it is installed (about a second), which the
+    # course API and the CLI should not pay: it is imported on first use.
+    if name == "LogisticRegression":
+        from .estimator import LogisticRegression
+
+        return LogisticRegression
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -251,24 +252,105 @@ def model(
     }
 
 
-def lipschitz_learning_rate(X: ArrayLike) -> float:
+def features_too_large(largest: float, what: str) -> ValueError:
+    """The error for features whose squares leave the float64 range: nothing but rescaling
+    can help, so the message says how."""
+    return ValueError(
+        f"features too large: the largest |x| is {largest:.3g}, so {what} leaves the float64 "
+        "range; standardize the features (standardize=True, or --standardize on the command "
+        "line) or rescale them"
+    )
+
+
+_BLOCK = 4096
+"""Columns (or rows) converted to float64 at a time: bounded extra memory for a large X."""
+
+
+def _largest_curvature(
+    X: NDArray[Any], u: NDArray[Any] | None, *, intercept: bool = True
+) -> tuple[float, float]:
+    """``(s, lam)`` with ``s**2 * lam = lambda_max(X1 diag(u) X1^T)``, without overflow.
+
+    ``X`` has shape (n, m) (the course's layout; pass ``X.T`` for rows of examples), ``u``
+    the example weights (None: ``1/m`` each) and ``X1`` is ``X`` with a row of ones when
+    ``intercept``. ``s``, a power of two at least 1 and within a factor 2 of ``max |X|``,
+    scales ``X`` before anything is squared, so the Gram matrix is formed from entries below
+    2 in float64 (whatever ``X``'s dtype), a block of examples or features at a time;
+    the ones row is scaled by the same ``s`` (it only matters when ``s`` is small).
+    """
+    n, m = X.shape
+    largest = float(np.max(np.abs(X)))
+    # The power of two just below the largest entry (so that it is representable even at
+    # 1.7e308): scaled entries are below 2 and their squares below 4.
+    s = 1.0 if largest <= 1.0 else math.ldexp(1.0, math.frexp(largest)[1] - 1)
+    # Equal weights 1/m are divided out of the eigenvalue at the end (exactly, not as sqrt).
+    root_u = None if u is None else np.sqrt(np.asarray(u, dtype=np.float64))
+    rows = n + int(intercept)
+
+    def scaled(j0: int, j1: int) -> NDArray[np.float64]:
+        """Columns j0:j1 of ``X1 diag(sqrt(u)) / s`` in float64."""
+        block = np.empty((rows, j1 - j0))
+        block[:n] = X[:, j0:j1]
+        block[:n] /= s
+        if intercept:
+            block[n] = 1.0 / s
+        if root_u is not None:
+            block *= root_u[j0:j1]
+        return block
+
+    if rows <= m:  # the (rows, rows) Gram matrix, summed over blocks of examples
+        gram = np.zeros((rows, rows))
+        for j0 in range(0, m, _BLOCK):
+            block = scaled(j0, min(m, j0 + _BLOCK))
+            gram += block @ block.T
+    else:  # fewer examples than features: the (m, m) Gram matrix has the same eigenvalue
+        B = scaled(0, m)
+        gram = B.T @ B
+    largest_eigenvalue = float(np.linalg.eigvalsh(gram)[-1])
+    return s, largest_eigenvalue / m if u is None else largest_eigenvalue
+
+
+def lipschitz_learning_rate(X: ArrayLike, *, C: float = math.inf) -> float:
     """``1 / L``, the largest learning rate for which gradient descent is guaranteed to
     decrease the cost of logistic regression on ``X`` (shape (n_x, m)).
 
-    ``L = lambda_max(X1 X1^T) / (4 m)`` bounds the curvature of the cost, where ``X1`` is
-    ``X`` with a row of ones appended (for ``b``) and 1/4 is the largest slope of the sigmoid.
-    The eigenvalue is taken from the smaller of the two Gram matrices, without copying ``X``.
+    ``L = lambda_max(X1 X1^T) / (4 m) + lambda / m`` bounds the curvature of the cost
+    ``J + lambda/(2m) ||w||^2``, where ``X1`` is ``X`` with a row of ones appended (for ``b``),
+    1/4 is the largest slope of the sigmoid and ``lambda = 1 / C`` (0 by default: no
+    penalty). The eigenvalue is taken from the smaller of the two Gram matrices, formed in
+    float64 from ``X`` scaled by a power of two near its largest entry (no overflow, whatever
+    the dtype; a block at a time, so no full copy of ``X``).
+
+    Parameters
+    ----------
+    X : array, shape (n_x, m)
+    C : float, default inf
+        The inverse penalty strength, as in `BinaryObjective` (``inf``: no penalty).
+
+    Raises
+    ------
+    ValueError
+        "features too large" when ``1/L`` is below the smallest normal float64 (features
+        beyond about 1e154, whose squares overflow): standardize them.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, -1.0]])               # X1 X1^T = [[2, 0], [0, 2]], m = 2
+    >>> lipschitz_learning_rate(X), lipschitz_learning_rate(X, C=1.0)
+    (4.0, 1.3333333333333333)
     """
     X = _check_X(X)
     _check_finite(X)
-    n_x, m = X.shape
-    if n_x < m:
-        sums = X.sum(axis=1)
-        gram = np.empty((n_x + 1, n_x + 1), dtype=np.float64)
-        gram[:n_x, :n_x] = X @ X.T
-        gram[:n_x, n_x] = gram[n_x, :n_x] = sums
-        gram[n_x, n_x] = m
-    else:
-        gram = (X.T @ X + 1.0).astype(np.float64, copy=False)
-    largest = float(np.linalg.eigvalsh(gram)[-1])
-    return 4.0 * m / largest
+    if isinstance(C, bool) or not isinstance(C, Real) or not float(C) > 0:
+        raise ValueError(f"C must be a positive number (math.inf for no penalty), got {C!r}")
+    m = X.shape[1]
+    s, largest = _largest_curvature(X, None)
+    curvature = largest / 4.0  # L = s**2 * curvature + lambda / m, kept apart until it is safe
+    penalty = 1.0 / (float(C) * m)
+    # 1/L, divided in steps so that nothing overflows first.
+    rate = 1.0 / (curvature + penalty / s / s) / s / s
+    if not rate >= np.finfo(np.float64).tiny:
+        raise features_too_large(
+            float(np.max(np.abs(X))), "the curvature bound L = lambda_max(X1 X1^T) / (4m)"
+        )
+    return rate

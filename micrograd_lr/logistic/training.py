@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from numbers import Real
@@ -13,6 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..engine import Value
+from ..progress import progress_bar
 from ._checks import (
     _check_b,
     _check_data,
@@ -25,11 +25,73 @@ from ._checks import (
 from .course import _propagate, lipschitz_learning_rate
 from .value_graph import _GraphBuilder
 
-__all__ = ["ENGINES", "Engine", "TrainingResult", "train"]
+__all__ = ["ENGINES", "MAX_COSTS", "CostHistory", "Engine", "TrainingResult", "train"]
 
 Engine = Literal["numpy", "value"]
 ENGINES: tuple[str, ...] = ("numpy", "value")
 """The two ways to compute the gradient: the vectorized closed form, or a Value graph."""
+
+MAX_COSTS = 10_000
+"""How many costs `train` keeps at most by default (see `CostHistory`)."""
+
+
+class CostHistory:
+    """The costs of a run, evenly thinned so that memory stays flat however long it runs.
+
+    The cost of iteration ``i`` is kept when ``i`` is a multiple of the current stride
+    ``s`` (at first 1). When that would make more than ``capacity`` kept costs, every
+    other one is dropped (those at odd multiples of ``s``) and ``s`` doubles. After
+    iteration ``n`` the history holds the costs at iterations ``0, s, 2s, ..., ks``
+    (``ks <= n``), where ``s`` is the smallest power of two with ``n // s + 1 <=
+    capacity``, and then the cost at ``n`` itself when ``n`` is not a multiple of ``s``
+    (`finish`): at most ``capacity + 1`` costs, the first and the last always among them.
+    A run of ``capacity - 1`` iterations or fewer keeps every cost.
+
+    Parameters
+    ----------
+    capacity : int
+        At least 2.
+
+    Examples
+    --------
+    >>> history = CostHistory(4)
+    >>> for i in range(10):
+    ...     history.add(i, 10.0 - i)
+    >>> history.finish(9, 1.0)
+    >>> history.iterations, history.costs
+    ([0, 4, 8, 9], [10.0, 6.0, 2.0, 1.0])
+    """
+
+    def __init__(self, capacity: int) -> None:
+        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 2:
+            raise ValueError(f"the cost history's capacity must be an int >= 2, got {capacity!r}")
+        self.capacity = capacity
+        self.stride = 1
+        self._kept: list[tuple[int, float]] = []
+
+    def add(self, iteration: int, cost: float) -> None:
+        """Record the cost of ``iteration`` (called for 0, 1, 2, ... in order)."""
+        if iteration % self.stride:
+            return
+        self._kept.append((iteration, cost))
+        if len(self._kept) > self.capacity:
+            # One assignment, so that Ctrl-C cannot land between thinning and the stride.
+            self._kept, self.stride = self._kept[::2], self.stride * 2
+
+    def finish(self, iteration: int, cost: float) -> None:
+        """Record the last cost, at ``iteration``, unless it is already kept."""
+        if not self._kept or self._kept[-1][0] != iteration:
+            self._kept.append((iteration, cost))
+
+    @property
+    def iterations(self) -> list[int]:
+        """The iterations whose costs are kept, in increasing order."""
+        return [i for i, _ in self._kept]
+
+    @property
+    def costs(self) -> list[float]:
+        """The kept costs, in the order of `iterations`."""
+        return [c for _, c in self._kept]
 
 
 @dataclass
@@ -43,8 +105,9 @@ class TrainingResult:
     b : float
         Bias after the last update.
     costs : list of float
-        The cost before each update and, last, at the returned ``w`` and ``b``:
-        ``iterations + 1`` entries.
+        The cost before each update and, last, at the returned ``w`` and ``b``, evenly
+        thinned to at most ``max_costs + 1`` entries (see `CostHistory`): every one of the
+        ``iterations + 1`` costs for a run shorter than ``max_costs``.
     iterations : int
         How many updates were made.
     converged : bool
@@ -53,6 +116,11 @@ class TrainingResult:
         The step size used (the computed one when ``"auto"`` was asked for).
     engine : str
         ``"numpy"`` or ``"value"``.
+    cost_iterations : list of int
+        The iteration of each entry of ``costs`` (0, then every ``s``-th, then the last).
+    interrupted : bool
+        True when Ctrl-C (``KeyboardInterrupt``) stopped the run early: ``w``, ``b`` and
+        the last cost are those of the last iteration completed.
     """
 
     w: NDArray[Any]
@@ -62,6 +130,8 @@ class TrainingResult:
     converged: bool
     learning_rate: float
     engine: str
+    cost_iterations: list[int] = field(default_factory=list, repr=False)
+    interrupted: bool = False
 
     @property
     def cost(self) -> float:
@@ -90,24 +160,6 @@ def _value_gradient(X: NDArray[Any], Y: NDArray[Any], *, fused: bool) -> Gradien
     return gradient
 
 
-def _progress_bar(total: int, progress: bool | None, engine: str) -> Any:
-    """A tqdm bar on stderr, or None: ``progress=None`` shows it only when tqdm is installed
-    and stderr is a terminal; True asks for it anyway."""
-    if progress is False:
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        if progress:
-            raise ModuleNotFoundError(
-                "progress=True needs tqdm: pip install 'micrograd_lr[progress]'"
-            ) from None
-        return None
-    if progress is None and not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
-        return None
-    return tqdm(total=total, desc=f"training ({engine})", unit="it", file=sys.stderr)
-
-
 def train(
     X: ArrayLike,
     Y: ArrayLike,
@@ -120,6 +172,7 @@ def train(
     w: ArrayLike | None = None,
     b: float = 0.0,
     progress: bool | None = None,
+    max_costs: int = MAX_COSTS,
 ) -> TrainingResult:
     """Gradient descent on the logistic-regression cost, with either engine.
 
@@ -144,10 +197,15 @@ def train(
     progress : bool or None, default None
         A tqdm progress bar on stderr showing the cost: None shows it when tqdm is installed
         and stderr is a terminal, True always (tqdm required), False never.
+    max_costs : int, default 10000
+        How many costs to keep at most (evenly thinned, see `CostHistory`), so that memory
+        stays flat however many iterations are asked for.
 
     Returns
     -------
     TrainingResult
+        With ``interrupted=True`` when Ctrl-C stopped the run: ``KeyboardInterrupt`` is
+        caught and what was done so far is returned, so that a caller can report it.
 
     Examples
     --------
@@ -170,6 +228,7 @@ def train(
     w_ = _check_w(w0, X.shape[0], X.dtype).copy()
     _check_finite_w(w_)
     b_ = _check_b(b)
+    history = CostHistory(max_costs)
 
     if engine == "value":
         gradient = _value_gradient(X, Y, fused=fused)
@@ -178,10 +237,11 @@ def train(
         def gradient(w: NDArray[Any], b: float) -> tuple[NDArray[Any], float, float]:
             return _propagate(w, b, X, Y)
 
-    costs: list[float] = []
-    converged = False
-    bar = _progress_bar(num_iterations, progress, engine)
+    converged = interrupted = False
+    bar = progress_bar(num_iterations, progress, desc=f"training ({engine})", unit="it")
     iteration = 0
+    # The last point whose cost is known; what an interrupted run returns.
+    known: tuple[int, NDArray[Any], float, float] | None = None
     # Each step's graph has no reference cycles and is freed by reference counting as soon
     # as the step ends; the cycle collector would only rescan its tens of thousands of live
     # nodes, again and again (a quarter of a composed step, measured). Pause it meanwhile.
@@ -191,29 +251,38 @@ def train(
     try:
         while True:
             dw, db, cost = gradient(w_, b_)
-            costs.append(cost)
+            known = (iteration, w_, b_, cost)
+            history.add(iteration, cost)
             if tol and max(float(np.max(np.abs(dw))), abs(db)) <= tol:
                 converged = True
                 break
             if iteration == num_iterations:
                 break
-            w_ -= learning_rate * dw
-            b_ -= learning_rate * db
+            # New arrays, bound in one assignment: Ctrl-C cannot leave w updated and b not.
+            w_, b_ = w_ - learning_rate * dw, b_ - learning_rate * db
             iteration += 1
             if bar is not None:
                 bar.set_postfix_str(f"cost={cost:.6g}", refresh=False)
                 bar.update()
+    except KeyboardInterrupt:
+        if known is None:  # not even the first cost: nothing to report
+            raise
+        interrupted = True
     finally:
         if collecting:
             gc.enable()
         if bar is not None:
             bar.close()
+    iteration, w_, b_, cost = known
+    history.finish(iteration, cost)
     return TrainingResult(
         w=w_,
         b=b_,
-        costs=costs,
+        costs=history.costs,
         iterations=iteration,
         converged=converged,
         learning_rate=float(learning_rate),
         engine=engine,
+        cost_iterations=history.iterations,
+        interrupted=interrupted,
     )

@@ -1,0 +1,34 @@
+"""Smoke test of benchmarks/bench_render.py: every shape has the size asked for, and a quick
+run prints the table. No timing is asserted (timings belong in the benchmark's output)."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from micrograd_lr.graph import size
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_render.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_render", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("n", [20, 101, 500])
+def test_every_shape_has_about_the_size_asked_for(bench, n):
+    for shape, make in bench.SHAPES.items():
+        assert n - 3 <= size(make(n)) <= n + 2, shape
+
+
+@pytest.mark.graphviz
+def test_quick_run_prints_the_table(bench, capsys):
+    assert bench.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "| Values | chain | fan-out | product | fan-in | random |" in out
+    assert out.count("\n| 20 |") == 1 and out.count("\n| 40 |") == 1

@@ -223,7 +223,7 @@ def test_composed_logistic_without_a_key_is_caught_by_check_every() -> None:
     Y = np.array([[1.0, 0.0]])
     c = compile(lambda w, b: logistic.cost_graph([w], b, X, Y), [0.0, 0.0], check_every=1)
     c(0.0, 0.0)
-    with pytest.raises(TraceMismatchError, match="first difference at node #10"):
+    with pytest.raises(TraceMismatchError, match=r"first difference at node #\d+"):
         c(0.5, 0.0)  # the logit -0.5 takes the other branch than at the trace
 
 
@@ -480,7 +480,8 @@ def test_compiled_hessian_retraces_when_a_slope_changes() -> None:
 
     h = compile_hessian(f, [2.0, 3.0])
     for point in ([2.0, 3.0], [1.0, -2.0], [-1.0, 0.5], [0.0, 1.0], [2.5, 3.5]):
-        assert h(point)[2].tolist() == hessian(f, point).tolist()
+        got, expected = h(point)[2].ravel().tolist(), hessian(f, point).ravel().tolist()
+        assert [bits(x) for x in got] == [bits(x) for x in expected]
     assert h.retraces == 3  # [2.5, 3.5] reuses the first trace
 
 

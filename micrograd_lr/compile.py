@@ -649,7 +649,15 @@ class _Program:
         except (ArithmeticError, ValueError):
             raise
         except TypeError:  # a user's Op cannot be rebuilt: keep the replay's error
-            pass
+            raise exc from None
+        if build is not None and not isinstance(exc, _Fail):
+            # The engine runs where the replay fails: the function took another branch.
+            raise TraceMismatchError(
+                f"the replay failed ({type(exc).__name__}: {exc}) at inputs "
+                f"{xs if len(xs) <= 6 else '...'} where the function itself runs: its control "
+                "flow depends on the data (e.g. `if x.data > 0`), so the trace is not valid "
+                "here; give compile a key= that tells the branches apart"
+            ) from exc
         raise exc
 
 
@@ -941,10 +949,20 @@ class CompiledHessian:
     def _build(self, leaves: list[Value]) -> Value:
         return self._f(*leaves)
 
+    def _engine(self, leaves: list[Value]) -> Value:
+        """Everything a replay computes, on the engine (to raise its error where a replay
+        fails): the function, its gradient graph and each entry's gradient."""
+        from .autodiff import grad
+
+        root = self._f(*leaves)
+        for d in grad(root, leaves, create_graph=True):
+            grad(d, leaves)
+        return root
+
     def __call__(self, *x: Any) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
         xs = _as_floats(x[0] if len(x) == 1 and not isinstance(x[0], Real) else x, self.n_inputs)
         trace = next(reversed(self._traces.values()))
-        S = trace.cost.run(xs, self._build)
+        S = trace.cost.run(xs, self._engine)
         decisions: tuple[Any, ...] = _decisions(trace.cost, xs, S)
         if self._key is not None:
             decisions = (self._key(xs), *decisions)
@@ -961,13 +979,13 @@ class CompiledHessian:
                     self._traces.popitem(last=False)
             self._traces.move_to_end(found.decisions)
             trace = found
-            S = trace.cost.run(xs, self._build)
+            S = trace.cost.run(xs, self._engine)
         value = S[trace.cost.value_slot]
         n = self.n_inputs
         grad = np.empty(n)
         hessian = np.empty((n, n))
         for i, row in enumerate(trace.rows):
-            R = row.run(xs, self._build)
+            R = row.run(xs, self._engine)
             grad[i] = R[row.value_slot]
             hessian[i] = [R[slot] for slot in row.grad_slots]
         return value, grad, hessian
@@ -1131,7 +1149,8 @@ def compile(
 
 def logit_signs(X: ArrayLike) -> Callable[[Sequence[float]], bytes]:
     """A ``key`` for logistic regression's composed cost graph (`logistic.cost_graph` with
-    ``fused=False``), which branches on the sign of each logit ``z = w.x + b``.
+    ``fused=False``), which branches on the sign of each logit ``z = w.x + b`` and on
+    whether ``1 + exp(-|z|)`` rounds to 1 (its composed ``log1p``).
 
     The logits are computed with the graph's own float operations in its order,
     ``((w0 x0 + w1 x1) + ...) + b``, elementwise over the examples (NumPy's elementwise
@@ -1149,7 +1168,11 @@ def logit_signs(X: ArrayLike) -> Callable[[Sequence[float]], bytes]:
         z = theta[0] * X[0]
         for j in range(1, X.shape[0]):
             z = z + theta[j] * X[j]
-        return ((z + theta[-1]) >= 0).tobytes()
+        z = z + theta[-1]
+        # The second branch: log1p(t) with t = exp(-|z|) takes a shortcut where 1 + t
+        # rounds to 1 (math.exp, as the engine: NumPy's exp may round differently).
+        tiny = [1.0 + math.exp(-abs(v)) == 1.0 for v in z.tolist()]
+        return (z >= 0).tobytes() + bytes(tiny)
 
     return key
 

@@ -508,3 +508,12 @@ def test_create_graph_form() -> None:
     assert (value, g.tolist(), H.tolist()) == (2.0, [4.0, 1.0], [[4.0, 2.0], [2.0, 0.0]])
     with pytest.raises(TypeError, match="create_graph"):
         compile(Value(1.0), [], create_graph=True)
+
+
+def test_a_replay_that_fails_where_the_function_runs_is_a_trace_mismatch() -> None:
+    def f(x: Value) -> Value:
+        return x * 0.0 if x.data == 0 else 1.0 / x  # the branch avoids the division
+
+    c = compile(f, [2.0])
+    with pytest.raises(TraceMismatchError, match=r"replay failed .*ZeroDivisionError"):
+        c(0.0)

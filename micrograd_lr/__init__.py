@@ -11,6 +11,7 @@ plus derivatives as functions (`grad`, `hessian`), the finite-difference checker
 from __future__ import annotations
 
 from .autodiff import grad, hessian
+from .compile import compile
 from .engine import Value, no_grad
 from .errors import DomainError, GradcheckError, MicrogradLRError
 from .explain import explain  # the function; the module is micrograd_lr.explain too
@@ -26,6 +27,7 @@ __all__ = [
     "MicrogradLRError",
     "Value",
     "__version__",
+    "compile",
     "draw",
     "explain",
     "grad",

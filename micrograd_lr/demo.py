@@ -163,11 +163,69 @@ def gradient_difference(w: Any, b: float, X: Any, Y: Any, *, fused: bool = False
     )
 
 
+def compiled_descent(
+    X: Any,
+    Y: Any,
+    *,
+    w: Any,
+    b: float,
+    iterations: int,
+    learning_rate: float,
+    progress: bool = False,
+) -> tuple[Any, float, list[float], int]:
+    """Gradient descent on the composed cost graph, traced once and replayed.
+
+    The same steps as ``logistic.train(engine="value", fused=False)``, bit for bit: the
+    replay computes the engine's floats (`micrograd_lr.compile`). The composed graph takes
+    a branch on the sign of each logit, so the trace is keyed by those signs and re-traced
+    when one changes. ``progress`` shows a tqdm bar on stderr.
+
+    Returns
+    -------
+    w : numpy.ndarray, shape (n_x, 1)
+    b : float
+    costs : list of float
+        The cost before each step and at the end (``iterations + 1`` of them).
+    traces : int
+        How many times the graph was traced.
+    """
+    from .compile import compile_gradient, logit_signs
+
+    n = X.shape[0]
+
+    def cost(*theta: Value) -> Value:
+        return logistic.cost_graph(list(theta[:n]), theta[n], X, Y, fused=False)
+
+    theta = np.append(np.asarray(w, dtype=np.float64).ravel(), float(b))
+    gradient = compile_gradient(cost, theta, key=logit_signs(X))
+    costs = []
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=iterations, desc="training (compiled)", unit="it", file=sys.stderr)
+    try:
+        for iteration in range(iterations + 1):
+            value, g = gradient(theta)
+            costs.append(value)
+            if iteration < iterations:
+                theta[:n] -= learning_rate * g[:n]
+                theta[n] -= learning_rate * g[n]
+                if bar is not None:
+                    bar.update()
+    finally:
+        if bar is not None:
+            bar.close()
+    traces = 1 + gradient.compiled.retraces  # type: ignore[attr-defined]
+    return theta[:n].reshape(n, 1), float(theta[n]), costs, traces
+
+
 def logistic_step(
     out_dir: Path,
     *,
     iterations: int = 100,
     progress: bool = False,
+    compiled: bool = True,
     stream: TextIO,
 ) -> StepResult:
     """Train logistic regression on the embedded data set with gradients from the Value
@@ -184,6 +242,9 @@ def logistic_step(
         Gradient-descent steps.
     progress : bool, default False
         Show a tqdm progress bar on stderr (skipped, with a note, without tqdm).
+    compiled : bool, default True
+        Trace the cost graph once and replay it (`compiled_descent`, the same numbers);
+        False rebuilds and backpropagates it with the plain engine at every step.
     stream : text file
         Where the report is printed.
     """
@@ -199,23 +260,31 @@ def logistic_step(
     checks = [gradient_difference(w0, b0, X, Y)]
     say(f"  gradient check at the start: largest |engine - closed form| = {checks[0]:.3g}")
     # The composed graph (sigmoid, log, ... as separate nodes): the one learners draw.
-    trained = logistic.train(
-        X,
-        Y,
-        engine="value",
-        fused=False,
-        num_iterations=iterations,
-        w=w0,
-        b=b0,
-        progress=progress,
-    )
-    checks.append(gradient_difference(trained.w, trained.b, X, Y))
+    rate = logistic.lipschitz_learning_rate(X)
+    if compiled:
+        w, b, costs, traces = compiled_descent(
+            X, Y, w=w0, b=b0, iterations=iterations, learning_rate=rate, progress=progress
+        )
+        say(f"  the cost graph traced {traces} time(s) and replayed (--no-compile: plain engine)")
+    else:
+        trained = logistic.train(
+            X,
+            Y,
+            engine="value",
+            fused=False,
+            num_iterations=iterations,
+            learning_rate=rate,
+            w=w0,
+            b=b0,
+            progress=progress,
+        )
+        w, b, costs = trained.w, trained.b, [float(c) for c in trained.costs]
+    checks.append(gradient_difference(w, b, X, Y))
     say(f"  gradient check at the end:   largest |engine - closed form| = {checks[1]:.3g}")
-    accuracy = float(np.mean(logistic.predict(trained.w, trained.b, X) == Y))
-    costs = [float(c) for c in trained.costs]
+    accuracy = float(np.mean(logistic.predict(w, b, X) == Y))
     say(
-        f"  cost {costs[0]:.4f} -> {costs[-1]:.4f} after {trained.iterations} iterations "
-        f"(learning rate {trained.learning_rate:.3g}), training accuracy {accuracy:.1%}"
+        f"  cost {costs[0]:.4f} -> {costs[-1]:.4f} after {iterations} iterations "
+        f"(learning rate {rate:.3g}), training accuracy {accuracy:.1%}"
     )
     result.numbers.update(costs=costs, gradient_checks=checks, accuracy=accuracy)
     _plot_costs(costs, out_dir, result)
@@ -332,6 +401,7 @@ def run(
     out_dir: Path = DEFAULT_OUT,
     *,
     progress: bool | None = None,
+    compiled: bool = True,
     stream: TextIO | None = None,
 ) -> dict[str, StepResult]:
     """Run the three steps, write their files into ``out_dir`` and print a summary.
@@ -342,6 +412,8 @@ def run(
         Created if missing; files already there with the demo's names are replaced.
     progress : bool or None, default None
         Show a progress bar while training; None shows it only when stderr is a terminal.
+    compiled : bool, default True
+        Train on the traced-and-replayed cost graph (False: the plain engine every step).
     stream : text file, default sys.stdout
         Where the report is printed.
 
@@ -388,7 +460,7 @@ def run(
         (
             "logistic",
             "2. Logistic regression trained with the Value engine",
-            lambda: logistic_step(out_dir, progress=progress, stream=stream),
+            lambda: logistic_step(out_dir, progress=progress, compiled=compiled, stream=stream),
         ),
         ("vectorization", "3. Vectorization", lambda: vectorization_step(stream=stream)),
     ]

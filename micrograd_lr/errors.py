@@ -13,6 +13,7 @@ __all__ = [
     "GraphvizTimeoutError",
     "Interrupted",
     "MicrogradLRError",
+    "TraceMismatchError",
     "UsageError",
 ]
 
@@ -60,6 +61,12 @@ class GraphTooLargeError(MicrogradLRError, ValueError):
 class GraphvizNotFoundError(MicrogradLRError, RuntimeError):
     """The Graphviz ``dot`` program, needed to render SVG, PNG or PDF, is not installed or
     not on PATH. Writing ``.dot`` source needs no Graphviz."""
+
+
+class TraceMismatchError(MicrogradLRError, RuntimeError):
+    """A compiled (traced) graph no longer matches what its function builds: the function's
+    control flow depends on the data, so the trace is not valid at these inputs (see
+    `micrograd_lr.compile`)."""
 
 
 class GraphvizTimeoutError(MicrogradLRError, RuntimeError):

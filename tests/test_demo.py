@@ -186,7 +186,7 @@ def test_demo_trains_the_composed_value_graph_and_checks_the_trained_weights(tmp
 
     monkeypatch.setattr(demo.logistic, "train", train_spy)
     monkeypatch.setattr(demo, "gradient_difference", check_spy)
-    result = demo.logistic_step(tmp_path, iterations=5, stream=io.StringIO())
+    result = demo.logistic_step(tmp_path, iterations=5, compiled=False, stream=io.StringIO())
     assert calls[0]["engine"] == "value" and calls[0]["fused"] is False
     assert checked[0] == (0.0, 0.0) and checked[1][0] > 0
     assert result.numbers["gradient_checks"] == [0.0, 0.0]

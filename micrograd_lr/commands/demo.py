@@ -43,6 +43,13 @@ def register(subparsers: Any) -> None:
         default=None,
         help="no progress bar while training (it is shown only on a terminal anyway)",
     )
+    parser.add_argument(
+        "--no-compile",
+        dest="compiled",
+        action="store_false",
+        help="train with the plain engine, rebuilding the graph every step, instead of "
+        "tracing it once and replaying it (the same numbers, slower)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -50,5 +57,5 @@ def run(args: argparse.Namespace) -> int:
     """Run the demo; 0 when every gradient check agrees, 1 otherwise."""
     if not str(args.out).strip():  # Path("") would be the current folder
         raise UsageError(f"--out needs a folder name such as {demo.DEFAULT_OUT}, got ''")
-    results = demo.run(Path(args.out), progress=args.progress)
+    results = demo.run(Path(args.out), progress=args.progress, compiled=args.compiled)
     return 0 if demo.checks_passed(results) else 1

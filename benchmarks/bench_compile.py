@@ -1,0 +1,422 @@
+"""Trace once, replay fast: compiled replay against the engine and micrograd 0.1.0.
+
+Run from the repository root::
+
+    python benchmarks/bench_compile.py            # chains of 1e3 1e4 1e5 ops + logistic
+    python benchmarks/bench_compile.py --quick    # 1e3 1e4, fewer repeats, short logistic
+
+Chains are `bench_engine.CHAINS` (imported, not copied). For every size, chain and repeat
+the three run one after another, the order rotating between repeats, so background load hits
+all alike; each cell is the median. Also measured: trace + compile time (building the graph
+with the engine and compiling it) in engine passes, the break-even number of replays, the
+memory a compiled graph holds per node, a flat-array interpreter (the alternative design) on
+the same graphs, and logistic regression on standardized breast cancer (455 x 30).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import math
+import statistics
+import sys
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_HERE = Path(__file__).resolve().parent
+for _path in (str(_HERE.parent), str(_HERE)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+from bench_engine import (  # noqa: E402
+    CHAINS,
+    THREAD_STACK_BYTES,
+    Chain,
+    _machine,
+    _micrograd_value,
+    _versions,
+)
+
+from micrograd_lr import Value  # noqa: E402
+from micrograd_lr.compile import _Graph, compile, compile_gradient, logit_signs  # noqa: E402
+from micrograd_lr.graph import nodes  # noqa: E402
+
+__all__ = ["interpret", "main"]
+
+TARGET_VS_ENGINE = 10.0
+TARGET_VS_MICROGRAD = 20.0
+TARGET_COMPILE_PASSES = 20.0
+
+
+def _leaves(root: Value) -> list[Value]:
+    return [node for node in nodes(root) if node.op is None]
+
+
+def _median_ns(samples: list[int]) -> float:
+    return float(statistics.median(samples))
+
+
+# --------------------------------------------------------------------------------------------
+# The alternative design: a flat-array interpreter (no code generation; one loop iteration
+# per node forward and per edge backward). Only the chains' ops; checked bitwise below.
+# --------------------------------------------------------------------------------------------
+def interpret(graph: _Graph) -> Callable[[list[float]], tuple[float, list[float]]]:
+    """A replay of ``graph`` by a loop over flat arrays (benchmark only)."""
+    import operator
+
+    from micrograd_lr.engine import OPS
+
+    codes = {OPS["add"].forward: 0, OPS["mul"].forward: 1, math.tanh: 2, math.exp: 3}
+    codes[OPS["relu"].forward] = 4
+    n = len(graph)
+    kind = [-1] * n
+    a_ix = [0] * n
+    b_ix = [0] * n
+    b_const = [0.0] * n
+    for i, op in enumerate(graph.ops):
+        if op is None:
+            continue
+        kind[i] = codes[op.forward] * 2
+        args = graph.args[i]
+        if type(args[0]) is not int:  # a folded number first: swap (add and mul commute)
+            args = args[::-1]
+        a_ix[i] = args[0]  # type: ignore[assignment]
+        if len(args) == 2:
+            if type(args[1]) is int:
+                b_ix[i] = args[1]  # type: ignore[assignment]
+            else:
+                kind[i] += 1
+                b_const[i] = args[1]  # type: ignore[assignment]
+    inputs = sorted(graph.inputs.items(), key=operator.itemgetter(1))
+    data = graph.data
+    sig_relu = OPS["relu"].forward
+
+    def run(xs: list[float]) -> tuple[float, list[float]]:
+        v = list(data)
+        d1 = [0.0] * n
+        d2 = [0.0] * n
+        for i, k in inputs:
+            v[i] = xs[k]
+        for i in range(n):
+            k = kind[i]
+            if k < 0:
+                continue
+            a = v[a_ix[i]]
+            if k == 0:
+                v[i] = a + v[b_ix[i]]
+                d1[i] = d2[i] = 1.0
+            elif k == 1:
+                v[i] = a + b_const[i]
+                d1[i] = 1.0
+            elif k == 2:
+                b = v[b_ix[i]]
+                v[i] = a * b
+                d1[i], d2[i] = b, a
+            elif k == 3:
+                v[i] = a * b_const[i]
+                d1[i] = b_const[i]
+            elif k == 4:
+                o = v[i] = math.tanh(a)
+                d1[i] = 1 - o * o
+            elif k == 6:
+                v[i] = d1[i] = math.exp(a)
+            else:
+                v[i] = sig_relu(a)
+                d1[i] = 1.0 if a > 0 else 0.0
+        g = [0.0] * n
+        g[n - 1] = 1.0
+        for i in range(n - 1, -1, -1):
+            k = kind[i]
+            if k < 0:
+                continue
+            gi = g[i]
+            g[a_ix[i]] += d1[i] * gi
+            if k == 0 or k == 2:
+                g[b_ix[i]] += d2[i] * gi
+        return v[n - 1], [g[i] for i, _ in inputs]
+
+    return run
+
+
+# --------------------------------------------------------------------------------------------
+# Chains
+# --------------------------------------------------------------------------------------------
+def _time_ns(f: Callable[[], object]) -> int:
+    t = time.perf_counter_ns()
+    f()
+    return time.perf_counter_ns() - t
+
+
+def _chain_row(
+    chain: Chain, n: int, repeats: int, micrograd: type, with_interpreter: bool
+) -> dict[str, float]:
+    steps = chain.steps(n)
+    ops = steps * chain.ops_per_step
+    root = chain.build(Value, steps)
+    leaves = _leaves(root)
+    xs = [leaf.data for leaf in leaves]
+    root.backward()
+    expected = (root.data, [leaf.grad for leaf in leaves])
+    del root, leaves
+    gc.collect()
+
+    def trace_and_compile() -> Any:
+        r = chain.build(Value, steps)
+        return compile(r, _leaves(r))
+
+    t_compile = []
+    for _ in range(max(1, repeats // 2)):
+        gc.collect()
+        t = time.perf_counter_ns()
+        compiled = trace_and_compile()
+        t_compile.append(time.perf_counter_ns() - t)
+    value, grad = compiled(xs)
+    assert (value, grad.tolist()) == expected, f"{chain.name}: replay differs from the engine"
+    runs: dict[str, Callable[[], object]] = {
+        "micrograd": lambda: chain.build(micrograd, steps).backward(),
+        "engine": lambda: chain.build(Value, steps).backward(),
+        "replay": lambda: compiled(xs),
+    }
+    if with_interpreter:
+        root = chain.build(Value, steps)
+        interpreter = interpret(_Graph(root, _leaves(root)))
+        del root
+        got = interpreter(xs)
+        assert (got[0], got[1]) == expected, f"{chain.name}: interpreter differs"
+        runs["interpreter"] = lambda: interpreter(xs)
+    samples: dict[str, list[int]] = {name: [] for name in runs}
+    names = list(runs)
+    for repeat in range(repeats):
+        for name in names[repeat % len(names) :] + names[: repeat % len(names)]:
+            gc.collect()
+            samples[name].append(_time_ns(runs[name]))
+    row = {name: _median_ns(s) / ops / 1000 for name, s in samples.items()}  # us per op
+    row["compile"] = _median_ns(t_compile) / ops / 1000
+    row["ops"] = ops
+    return row
+
+
+def _bytes_per_node(chain: Chain, n: int) -> tuple[float, float, float]:
+    """Bytes per node: the engine's graph, a compiled graph (held, without the engine's
+    graph), and a replay's peak on top of that."""
+    steps = chain.steps(n)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        root = chain.build(Value, steps)
+        engine = tracemalloc.get_traced_memory()[0] - before
+        leaves = _leaves(root)
+        xs = [leaf.data for leaf in leaves]
+        count = len(nodes(root))
+        gc.collect()
+        base = tracemalloc.get_traced_memory()[0]
+        compiled = compile(root, leaves)
+        del root, leaves
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.reset_peak()
+        start = tracemalloc.get_traced_memory()[0]
+        compiled(xs)
+        peak = tracemalloc.get_traced_memory()[1] - start
+        del compiled, base
+    finally:
+        tracemalloc.stop()
+    return engine / count, held / count, peak / count
+
+
+def chains_report(sizes: Sequence[int], repeats: int, memory_size: int) -> list[str]:
+    micrograd = _micrograd_value()
+    for chain in CHAINS:  # warm-up: CPython specializes bytecode on first executions
+        root = chain.build(Value, 100)
+        compile(root, _leaves(root))(*[leaf.data for leaf in _leaves(root)])
+        chain.build(micrograd, 100).backward()
+    lines = [
+        "Microseconds per op, forward + backward (replay: the compiled graph on the same "
+        "inputs); speed-ups of the replay; trace + compile in engine passes and the number "
+        "of replays after which compiling has paid off:",
+        "",
+        "| chain | ops | micrograd | engine | replay | interpreter | replay vs engine "
+        "| vs micrograd | trace+compile (engine passes) | break-even replays |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n in sizes:
+        for chain in CHAINS:
+            row = _chain_row(chain, n, repeats, micrograd, with_interpreter=True)
+            passes = row["compile"] / row["engine"]
+            even = math.ceil(row["compile"] / (row["engine"] - row["replay"]))
+            lines.append(
+                f"| {chain.name} | {int(row['ops'])} | {row['micrograd']:.3f} | "
+                f"{row['engine']:.3f} | {row['replay']:.3f} | {row['interpreter']:.3f} | "
+                f"{row['engine'] / row['replay']:.1f}x | {row['micrograd'] / row['replay']:.1f}x"
+                f" | {passes:.1f} | {even} |"
+            )
+    lines += [
+        "",
+        f"Bytes per node at {memory_size} ops (tracemalloc): the engine's graph, a compiled "
+        "graph once the engine's graph is dropped, and the extra peak of one replay:",
+        "",
+        "| chain | engine graph | compiled (held) | replay peak |",
+        "|---|---:|---:|---:|",
+    ]
+    for chain in CHAINS:
+        engine, held, peak = _bytes_per_node(chain, memory_size)
+        lines.append(f"| {chain.name} | {engine:.0f} | {held:.0f} | {peak:.0f} |")
+    return lines
+
+
+# --------------------------------------------------------------------------------------------
+# Logistic regression: 1000 gradient-descent iterations on the Value graph
+# --------------------------------------------------------------------------------------------
+def _breast_cancer() -> tuple[np.ndarray, np.ndarray]:
+    from micrograd_lr import datasets
+
+    train, _ = datasets.breast_cancer().split(0.2, seed=0)
+    (train,) = datasets.standardize(train)
+    X, Y = train.columns()
+    return np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+
+
+def compiled_train(
+    X: np.ndarray, Y: np.ndarray, *, fused: bool, iterations: int, rate: float
+) -> tuple[np.ndarray, int]:
+    """Gradient descent with a compiled gradient, the same steps as
+    ``logistic.train(engine="value")``; returns (theta, traces)."""
+    from micrograd_lr import logistic
+
+    n = X.shape[0]
+
+    def cost(*theta: Value) -> Value:
+        return logistic.cost_graph(list(theta[:n]), theta[n], X, Y, fused=fused)
+
+    theta = np.zeros(n + 1)
+    gradient = compile_gradient(cost, theta, key=None if fused else logit_signs(X))
+    for _ in range(iterations):
+        _, g = gradient(theta)
+        theta[:n] -= rate * g[:n]
+        theta[n] -= rate * g[n]
+    return theta, 1 + gradient.compiled.retraces  # type: ignore[attr-defined]
+
+
+def _per_iteration(X: np.ndarray, Y: np.ndarray, fused: bool, repeats: int) -> tuple[float, float]:
+    """Median seconds of one gradient evaluation, interleaved: the engine's Value path
+    (build the graph, backward) and a compiled replay of the same graph."""
+    from micrograd_lr import logistic
+
+    n = X.shape[0]
+    theta = np.full(n + 1, 0.01)
+    compiled = compile(lambda *t: logistic.cost_graph(list(t[:n]), t[n], X, Y, fused=fused), theta)
+    w, b = theta[:n].reshape(n, 1), float(theta[n])
+    engine, replay = [], []
+    for _ in range(repeats):
+        gc.collect()
+        engine.append(_time_ns(lambda: logistic.value_propagate(w, b, X, Y, fused=fused)))
+        gc.collect()
+        replay.append(_time_ns(lambda: compiled(theta)))
+    return _median_ns(engine) / 1e9, _median_ns(replay) / 1e9
+
+
+def logistic_report(iterations: int, engine_iterations: int, repeats: int = 7) -> list[str]:
+    from micrograd_lr import logistic
+
+    X, Y = _breast_cancer()
+    rate = logistic.lipschitz_learning_rate(X)
+    lines = [
+        f"Logistic regression, standardized breast cancer ({X.shape[1]} x {X.shape[0]}), "
+        f"{iterations} gradient-descent iterations at the 1/L rate {rate:.3g}. End to end: "
+        "the compiled path includes every trace and compile; the engine's time is measured "
+        f"over {engine_iterations} iterations and scaled. Per iteration: one gradient, median "
+        f"of {repeats} interleaved repeats, without traces:",
+        "",
+        "| graph | engine, end to end | compiled, end to end | speed-up | traces "
+        "| per iteration: engine | replay | speed-up | NumPy closed form, end to end "
+        "| compiled / closed form |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    t = time.perf_counter()
+    logistic.train(X, Y, engine="numpy", num_iterations=iterations, learning_rate=rate)
+    numpy_s = time.perf_counter() - t
+    for fused in (True, False):
+        gc.collect()
+        t = time.perf_counter()
+        reference = logistic.train(
+            X, Y, engine="value", fused=fused, num_iterations=engine_iterations,
+            learning_rate=rate, progress=False,
+        )  # fmt: skip
+        engine_s = (time.perf_counter() - t) * iterations / engine_iterations
+        # The same trajectory, bit for bit, over the engine's iterations:
+        theta, _ = compiled_train(X, Y, fused=fused, iterations=engine_iterations, rate=rate)
+        assert theta[:-1].tolist() == reference.w.ravel().tolist() and theta[-1] == reference.b
+        gc.collect()
+        t = time.perf_counter()
+        _, traces = compiled_train(X, Y, fused=fused, iterations=iterations, rate=rate)
+        compiled_s = time.perf_counter() - t
+        one_engine, one_replay = _per_iteration(X, Y, fused, repeats)
+        lines.append(
+            f"| {'fused' if fused else 'composed'} | {engine_s:.2f} s | {compiled_s:.2f} s | "
+            f"{engine_s / compiled_s:.1f}x | {traces} | {one_engine * 1000:.1f} ms | "
+            f"{one_replay * 1000:.2f} ms | {one_engine / one_replay:.1f}x | "
+            f"{numpy_s * 1000:.1f} ms | {compiled_s / numpy_s:.0f}x slower |"
+        )
+    return lines
+
+
+# --------------------------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and print Markdown tables. Returns 0 (targets are reported)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, fewer repeats")
+    parser.add_argument("--sizes", type=int, nargs="+", metavar="N")
+    parser.add_argument("--repeats", type=int, metavar="R")
+    parser.add_argument("--no-logistic", action="store_true", help="chains only")
+    args = parser.parse_args(argv)
+    sizes = args.sizes or ([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000])
+    repeats = args.repeats or (3 if args.quick else 7)
+    report: list[str] = [
+        "## Compiled replay (`micrograd_lr.compile`)",
+        "",
+        f"- {_versions()}; {_machine()}",
+        f"- {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; median of {repeats} "
+        "interleaved repeats; GC on",
+        f"- targets: replay >= {TARGET_VS_ENGINE:g}x the engine and >= "
+        f"{TARGET_VS_MICROGRAD:g}x micrograd; trace + compile <= {TARGET_COMPILE_PASSES:g} "
+        "engine passes",
+        "",
+    ]
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            report.extend(chains_report(sizes, repeats, 10_000))
+            if not args.no_logistic:
+                report.append("")
+                quick = args.quick
+                report.extend(logistic_report(100 if quick else 1000, 3 if quick else 20))
+        except BaseException as error:  # re-raised in the main thread
+            failure.append(error)
+
+    old_limit, old_stack = sys.getrecursionlimit(), threading.stack_size()
+    sys.setrecursionlimit(max(old_limit, 2 * max(sizes) + 10_000))
+    threading.stack_size(THREAD_STACK_BYTES)  # micrograd's recursive backward
+    try:
+        worker = threading.Thread(target=work, name="bench_compile")
+        worker.start()
+        worker.join()
+    finally:
+        threading.stack_size(old_stack)
+        sys.setrecursionlimit(old_limit)
+    if failure:
+        raise failure[0]
+    print("\n".join(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

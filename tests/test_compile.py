@@ -1,0 +1,519 @@
+"""micrograd_lr.compile: replays bitwise equal to the engine over random graphs, every op,
+fused nodes, errors with the engine's messages, the trace guard, depth and freeing."""
+
+from __future__ import annotations
+
+import gc
+import math
+import struct
+import subprocess
+import sys
+import textwrap
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from micrograd_lr import DomainError, Value, fused
+from micrograd_lr.compile import compile, compile_gradient, compile_hessian, logit_signs
+from micrograd_lr.errors import MicrogradLRError, TraceMismatchError
+
+# --------------------------------------------------------------------------------------------
+# Random graphs, as recipes that the engine and the compiled replay both evaluate
+# --------------------------------------------------------------------------------------------
+UNARY = ("neg", "abs", "exp", "log", "tanh", "sigmoid", "relu")
+BINARY = ("add", "sub", "mul", "div", "pow")
+SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 3.0, 1e-320, 700.0, -800.0, math.inf, math.nan]
+
+numbers = st.floats(-4, 4, allow_nan=False) | st.sampled_from(SPECIAL)
+constants = st.sampled_from([0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 3, -2.5, 0.999, 1e-3])
+
+
+@st.composite
+def recipes(draw: Any) -> tuple[int, list[tuple[Any, ...]]]:
+    """``(n_inputs, steps)``: each step makes one node from earlier nodes (by index; the
+    same index twice is the same node as both operands) and folded numbers."""
+    n_inputs = draw(st.integers(1, 4))
+    steps: list[tuple[Any, ...]] = []
+    for _ in range(draw(st.integers(1, 14))):
+        available = n_inputs + len(steps)
+        pick = st.integers(0, available - 1)
+        kind = draw(st.sampled_from(("unary", "binary", "left", "right", "linear", "mean", "ll")))
+        if kind == "unary":
+            steps.append(("unary", draw(st.sampled_from(UNARY)), draw(pick)))
+        elif kind == "binary":
+            steps.append(("binary", draw(st.sampled_from(BINARY)), draw(pick), draw(pick)))
+        elif kind in ("left", "right"):  # a folded number on the left or the right
+            steps.append((kind, draw(st.sampled_from(BINARY)), draw(pick), draw(constants)))
+        elif kind == "linear":
+            k = draw(st.integers(1, 3))
+            ws = [draw(pick) for _ in range(k)]
+            row = [draw(st.floats(-2, 2, allow_nan=False)) for _ in range(k)]
+            steps.append(("linear", ws, draw(pick), row))
+        elif kind == "mean":
+            steps.append(("mean", [draw(pick) for _ in range(draw(st.integers(1, 4)))]))
+        else:
+            steps.append(("ll", draw(pick), draw(st.sampled_from([0.0, 1.0]))))
+    return n_inputs, steps
+
+
+def build(steps: Sequence[tuple[Any, ...]], leaves: Sequence[Value]) -> Value:
+    import operator
+
+    nodes = list(leaves)
+    binary = {"add": operator.add, "sub": operator.sub, "mul": operator.mul}
+    binary.update(div=operator.truediv, pow=operator.pow)
+    for step in steps:
+        kind = step[0]
+        if kind == "unary":
+            x = nodes[step[2]]
+            name = step[1]
+            nodes.append(-x if name == "neg" else abs(x) if name == "abs" else getattr(x, name)())
+        elif kind == "binary":
+            nodes.append(binary[step[1]](nodes[step[2]], nodes[step[3]]))
+        elif kind == "left":
+            nodes.append(binary[step[1]](step[3], nodes[step[2]]))
+        elif kind == "right":
+            nodes.append(binary[step[1]](nodes[step[2]], step[3]))
+        elif kind == "linear":
+            nodes.append(fused.linear([nodes[i] for i in step[1]], nodes[step[2]], step[3]))
+        elif kind == "mean":
+            nodes.append(fused.mean([nodes[i] for i in step[1]]))
+        else:
+            nodes.append(fused.log_loss(nodes[step[1]], step[2]))
+    # Every node reaches the root: a replay computes only what reaches the root, so a node
+    # off to the side would raise in the engine and not in the replay.
+    made = nodes[len(leaves) :]
+    return made[0] if len(made) == 1 else fused.mean(made)
+
+
+def bits(x: float) -> bytes:
+    """The float's bits; every NaN alike. Which NaN an operation on two NaNs returns is not
+    fixed even by the engine: CPython's specialized float addition may return either
+    operand's (so its sign can differ between two runs of the same code)."""
+    return b"nan" if math.isnan(x) else struct.pack("<d", x)
+
+
+def engine_result(steps: Any, xs: Sequence[float]) -> tuple[float, list[float]]:
+    leaves = [Value(x, f"x{k}") for k, x in enumerate(xs)]
+    root = build(steps, leaves)
+    root.backward()
+    return root.data, [leaf.grad for leaf in leaves]
+
+
+def assert_bitwise(got: tuple[float, Any], expected: tuple[float, list[float]]) -> None:
+    value, grad = got
+    assert bits(value) == bits(expected[0]), (value, expected[0])
+    assert [bits(g) for g in grad.tolist()] == [bits(g) for g in expected[1]], (grad, expected[1])
+
+
+def engine_or_error(steps: Any, xs: Sequence[float]) -> Any:
+    try:
+        return engine_result(steps, xs)
+    except (ArithmeticError, ValueError) as exc:
+        return exc
+
+
+# --------------------------------------------------------------------------------------------
+# Bitwise equality
+# --------------------------------------------------------------------------------------------
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recipes(), st.data())
+def test_replay_is_bitwise_the_engine_on_random_graphs(recipe: Any, data: Any) -> None:
+    n_inputs, steps = recipe
+    trace_at = data.draw(st.lists(numbers, min_size=n_inputs, max_size=n_inputs))
+    traced = engine_or_error(steps, trace_at)
+    assume(not isinstance(traced, Exception))
+    c = compile(lambda *xs: build(steps, xs), trace_at)
+    assert_bitwise(c(trace_at), traced)
+    for _ in range(3):  # new points: the same numbers as the engine, or the same error
+        xs = data.draw(st.lists(numbers, min_size=n_inputs, max_size=n_inputs))
+        expected = engine_or_error(steps, xs)
+        if isinstance(expected, Exception):
+            with pytest.raises(type(expected)) as raised:
+                c(xs)
+            assert str(raised.value) == str(expected)
+        else:
+            assert_bitwise(c(np.array(xs)), expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(recipes(), st.data())
+def test_root_form_and_named_gradients(recipe: Any, data: Any) -> None:
+    n_inputs, steps = recipe
+    xs = data.draw(st.lists(st.floats(0.1, 2), min_size=n_inputs, max_size=n_inputs))
+    leaves = [Value(x, f"x{k}") for k, x in enumerate(xs)]
+    try:
+        root = build(steps, leaves)
+    except (ArithmeticError, ValueError):
+        assume(False)
+    root.label = "root"
+    c = compile(root, leaves, named=True)
+    root.backward()
+    value, grad, named = c(xs)
+    assert_bitwise((value, grad), (root.data, [leaf.grad for leaf in leaves]))
+    assert named["root"] == 1.0
+    assert {k: bits(v) for k, v in named.items() if k != "root"} == {
+        leaf.label: bits(leaf.grad) for leaf in leaves if leaf.label in named
+    }
+
+
+def test_shared_subexpressions_same_operand_and_constant_folding() -> None:
+    def f(a: Value, b: Value) -> Value:
+        u = a * a  # the same node as both operands
+        v = u + b
+        return v * v - 3 / v + 2**a + (1 - u) ** 2 - abs(b) + b.relu()
+
+    xs = [1.5, -0.5]
+    c = compile(f, xs)
+    for point in ([1.5, -0.5], [0.3, 2.0], [-1.2, 0.0], [2.0, -0.0]):
+        leaves = [Value(x) for x in point]
+        root = f(*leaves)
+        root.backward()
+        assert_bitwise(c(point), (root.data, [leaf.grad for leaf in leaves]))
+
+
+def test_relu_and_abs_derivatives_are_taken_at_replay() -> None:
+    c = compile(lambda x: x.relu() + abs(x) * 2, [1.0])
+    assert c(3.0)[1].tolist() == [3.0]
+    assert c(-3.0)[1].tolist() == [-2.0]
+    assert c(0.0)[1].tolist() == [0.0]
+
+
+def test_power_special_cases_follow_the_engine() -> None:
+    c = compile(lambda x: x**0.5 + x**0 + x**2, [4.0])
+    for x in (4.0, 0.0, 1e-300):
+        leaf = Value(x)
+        root = leaf**0.5 + leaf**0 + leaf**2
+        root.backward()
+        assert_bitwise(c(x), (root.data, [leaf.grad]))
+
+
+def test_logistic_fused_and_composed_cost_graphs_replay_bitwise() -> None:
+    from micrograd_lr import logistic
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3, 12))
+    Y = (rng.random((1, 12)) > 0.5).astype(float)
+    for fused_nodes in (True, False):
+
+        def cost(*wb: Value, fused_nodes: bool = fused_nodes) -> Value:
+            return logistic.cost_graph(list(wb[:-1]), wb[-1], X, Y, fused=fused_nodes)
+
+        key = None if fused_nodes else logit_signs(X)
+        c = compile(cost, [0.0, 0.0, 0.0, 0.0], key=key, check_every=1)
+        for point in ([1e-9, -2e-9, 3e-9, 1e-9], [0.5, -1.0, 0.25, 0.1], [0.5, -1.0, 0.2, 0.1]):
+            leaves = [Value(x) for x in point]
+            root = cost(*leaves)
+            root.backward()
+            assert_bitwise(c(point), (root.data, [leaf.grad for leaf in leaves]))
+            grads, _ = logistic.propagate(np.array(point[:3]).reshape(3, 1), point[3], X, Y)
+            np.testing.assert_allclose(c(point)[1][:3], grads["dw"].ravel(), rtol=1e-12)
+        assert c.retraces >= (0 if fused_nodes else 2)
+
+
+def test_composed_logistic_without_a_key_is_caught_by_check_every() -> None:
+    from micrograd_lr import logistic
+
+    X = np.array([[1.0, -1.0]])
+    Y = np.array([[1.0, 0.0]])
+    c = compile(lambda w, b: logistic.cost_graph([w], b, X, Y), [0.0, 0.0], check_every=1)
+    c(0.0, 0.0)
+    with pytest.raises(TraceMismatchError, match=r"first difference at node #\d+"):
+        c(0.5, 0.0)  # the logit -0.5 takes the other branch than at the trace
+
+
+# --------------------------------------------------------------------------------------------
+# Errors: the engine's type and message
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("f", "trace_at", "bad", "error"),
+    [
+        (lambda x: (x + 1).log(), [1.0], [-3.0], DomainError),
+        (lambda x: 1.0 / (x - 2), [1.0], [2.0], ZeroDivisionError),
+        (lambda x: x.exp() * 2, [1.0], [800.0], OverflowError),
+        (lambda x: x**0.5, [4.0], [-4.0], DomainError),
+        (lambda x, y: x**y, [2.0, 0.5], [-2.0, 0.5], DomainError),
+        (lambda x: x**-1.0, [2.0], [0.0], ZeroDivisionError),
+        (lambda x: 10.0**x, [2.0], [400.0], OverflowError),
+        (lambda x: x**-1.0, [2.0], [1e-320], OverflowError),  # the derivative overflows
+    ],
+)
+def test_errors_match_the_engine(
+    f: Any, trace_at: list[float], bad: list[float], error: type
+) -> None:
+    c = compile(f, trace_at, labels=[f"v{k}" for k in range(len(trace_at))])
+    with pytest.raises(error) as expected:
+        f(*[Value(x, f"v{k}") for k, x in enumerate(bad)])
+    with pytest.raises(error) as raised:
+        c(bad)
+    assert str(raised.value) == str(expected.value)
+    assert any("compiled replay" in note for note in raised.value.__notes__)
+
+
+def test_a_folded_int_shows_as_written_only_from_the_function() -> None:
+    # The graph keeps folded numbers as floats: compiled from a root, the replay cannot know
+    # `1` was written; compiled from the function, it runs the function to report an error.
+    x = Value(1.0, "x0")
+    with pytest.raises(ZeroDivisionError, match=r"in 1.0 / Value 'x0' \(data=0.0\)") as raised:
+        compile(1 / x, [x])(0.0)
+    assert raised.value.__context__ is None
+    with pytest.raises(ZeroDivisionError, match=r"in 1 / Value 'x0' \(data=0.0\)"):
+        compile(lambda x: 1 / x, [1.0])(0.0)
+
+
+def test_an_error_names_a_labelled_node() -> None:
+    a = Value(2.0, "a")
+    z = a - 3.0
+    z.label = "z"
+    J = z.log() if False else (a + 0.0).log()
+    c = compile(J, [a])
+    with pytest.raises(DomainError, match=r"log\(Value\(data=-1.0\)\)"):
+        c(-1.0)
+    y = a * 1.0
+    y.label = "y"
+    c = compile(y.log(), [a])
+    with pytest.raises(DomainError, match=r"log\(Value 'y' \(data=-1.0\)\)") as raised:
+        c(-1.0)
+    assert raised.value.__notes__ == ["(raised by compiled node #2 of 3, unlabelled, op 'log')"]
+
+
+def test_bad_calls_are_refused() -> None:
+    c = compile(lambda a, b: a * b, [1.0, 2.0])
+    with pytest.raises(ValueError, match="expected 2 inputs, got 3"):
+        c(1.0, 2.0, 3.0)
+    with pytest.raises(ValueError, match=r"shape \(2,\)"):
+        c(np.zeros((2, 1)))
+    with pytest.raises(TypeError, match="input 1 must be a number"):
+        c(1.0, "2")
+    with pytest.raises(TypeError, match="example inputs"):
+        compile(lambda a: a, 1)
+    with pytest.raises(TypeError, match="must return a Value"):
+        compile(lambda a: 3.0, [1.0])
+    a = Value(1.0)
+    with pytest.raises(ValueError, match="inputs must be leaves"):
+        compile(a * 2, [a * 1])
+    with pytest.raises(ValueError, match="check_every"):
+        compile(lambda a: a, [1.0], check_every=0)
+
+
+# --------------------------------------------------------------------------------------------
+# The trace guard
+# --------------------------------------------------------------------------------------------
+def branchy(x: Value) -> Value:
+    return x * 2 if x.data > 0 else x.exp()
+
+
+def test_check_every_raises_when_control_flow_depends_on_the_data() -> None:
+    c = compile(branchy, [1.0], check_every=2)
+    c(2.0)
+    c(3.0)  # the second call re-traces: same branch, fine
+    c(-1.0)  # not a checked call: the trace's branch, silently
+    with pytest.raises(TraceMismatchError, match="different graph at call 4") as raised:
+        c(-2.0)
+    assert isinstance(raised.value, MicrogradLRError)
+    assert c.retraces == 2
+
+
+def test_key_retraces_per_branch() -> None:
+    c = compile(branchy, [1.0], key=lambda xs: xs[0] > 0)
+    assert c(2.0) == (4.0, pytest.approx([2.0]))
+    value, grad = c(-1.0)
+    assert (value, grad.tolist()) == (math.exp(-1.0), [math.exp(-1.0)])
+    assert c.retraces == 1
+    c(5.0)
+    assert c.retraces == 1  # the first trace is kept
+
+
+def test_check_compares_the_numbers_too() -> None:
+    c = compile(lambda a, b: a * b + b.tanh(), [1.0, 2.0], check_every=1)
+    for x in np.linspace(-3, 3, 7):
+        c(x, -x)
+    c.check(0.5, 0.25)
+
+
+# --------------------------------------------------------------------------------------------
+# Gradient helper, determinism, depth, freeing
+# --------------------------------------------------------------------------------------------
+def test_compile_gradient_helper() -> None:
+    gradient = compile_gradient(lambda w, b: ((w * 3.0 + b) - 1.0) ** 2, np.zeros(2))
+    cost, g = gradient(np.array([1.0, 1.0]))
+    assert cost == 9.0 and g.tolist() == [18.0, 6.0]
+
+
+DETERMINISM = textwrap.dedent(
+    """
+    import random
+    from micrograd_lr import Value
+    from micrograd_lr.compile import compile
+    rng = random.Random(0)
+    def f(*p):
+        w, b = p[:-1], p[-1]
+        cost = 0
+        r = random.Random(1)
+        for _ in range(40):
+            x = [r.uniform(-2, 2) for _ in range(8)]
+            z = sum((wi * xi for wi, xi in zip(w, x)), b)
+            a = z.sigmoid()
+            cost = cost + (-(a.log() if r.random() > 0.5 else (1 - a).log()))
+        return cost / 40
+    c = compile(f, [rng.uniform(-1, 1) for _ in range(9)])
+    value, grad = c([rng.uniform(-1, 1) for _ in range(9)])
+    print(value.hex(), *(g.hex() for g in grad.tolist()))
+    """
+)
+
+
+def test_replays_are_bitwise_identical_across_processes_and_hash_seeds() -> None:
+    outputs = set()
+    for seed in ("0", "1", "12345", "random"):
+        done = subprocess.run(
+            [sys.executable, "-c", DETERMINISM],
+            capture_output=True,
+            text=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+
+
+@pytest.mark.slow
+def test_million_node_graph_compiles_and_replays_in_a_subprocess() -> None:
+    program = textwrap.dedent(
+        """
+        import resource, sys
+        from micrograd_lr import Value
+        from micrograd_lr.compile import compile
+        assert sys.getrecursionlimit() <= 1000
+        x, w = Value(1.0), Value(0.5)
+        y = x
+        for _ in range(333_333):  # three nodes a step
+            y = (y * 1.0000001 + w * 1e-7)
+        y.backward()
+        expected = (y.data, x.grad, w.grad)
+        c = compile(y, [x, w])
+        del y
+        value, grad = c(1.0, 0.5)
+        assert (value, *grad.tolist()) == expected, ((value, *grad.tolist()), expected)
+        value, grad = c(2.0, 0.5)
+        print(c.n_nodes, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    n_nodes, peak_mib = map(int, done.stdout.split())
+    assert n_nodes == 1_000_001
+    assert peak_mib < 2000
+
+
+def test_compiled_objects_are_freed() -> None:
+    c = compile(lambda a, b: (a * b).tanh() + a, [1.0, 2.0])
+    c(1.0, 2.0)
+    ref = weakref.ref(c)
+    program = weakref.ref(next(iter(c._programs.values())).chunks[0][0])
+    del c
+    gc.collect()
+    assert ref() is None and program() is None
+
+
+def test_compiling_keeps_no_reference_to_the_graph() -> None:
+    a = Value(1.0)
+    u = a * 2
+    root = u.exp()
+    counts = sys.getrefcount(a), sys.getrefcount(u), sys.getrefcount(root)
+    c = compile(root, [a])
+    assert (sys.getrefcount(a), sys.getrefcount(u), sys.getrefcount(root)) == counts
+    assert c(1.0)[0] == math.exp(2.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Second derivatives: the gradient graph compiled too
+# --------------------------------------------------------------------------------------------
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recipes(), st.data())
+def test_compiled_hessian_is_bitwise_the_engines(recipe: Any, data: Any) -> None:
+    from micrograd_lr.autodiff import grad, hessian
+
+    n_inputs, steps = recipe
+    finite = st.floats(-3, 3, allow_nan=False) | st.sampled_from([0.0, 1.0, -1.0, 0.5])
+
+    def f(*xs: Value) -> Value:
+        return build(steps, xs)
+
+    def engine(xs: list[float]) -> Any:
+        try:
+            leaves = [Value(x) for x in xs]
+            first = grad(f(*leaves), leaves, create_graph=True)
+            return f(*leaves).data, [d.data for d in first], hessian(f, xs)
+        except (ArithmeticError, ValueError) as exc:
+            return exc
+
+    trace_at = data.draw(st.lists(finite, min_size=n_inputs, max_size=n_inputs))
+    assume(not isinstance(engine(trace_at), Exception))
+    h = compile_hessian(f, trace_at)
+    for _ in range(3):
+        xs = data.draw(st.lists(finite, min_size=n_inputs, max_size=n_inputs))
+        expected = engine(xs)
+        if isinstance(expected, Exception):
+            with pytest.raises(type(expected)):
+                h(xs)
+            continue
+        value, g, H = h(np.array(xs))
+        assert bits(value) == bits(expected[0])
+        assert [bits(v) for v in g.tolist()] == [bits(v) for v in expected[1]]
+        assert [bits(v) for v in H.ravel().tolist()] == [bits(v) for v in expected[2].ravel()]
+
+
+def test_compiled_hessian_retraces_when_a_slope_changes() -> None:
+    from micrograd_lr.autodiff import hessian
+
+    def f(a: Value, b: Value) -> Value:
+        return (a * b).relu() * a + abs(a - b) * b + (a * a) ** 0.5
+
+    h = compile_hessian(f, [2.0, 3.0])
+    for point in ([2.0, 3.0], [1.0, -2.0], [-1.0, 0.5], [0.0, 1.0], [2.5, 3.5]):
+        got, expected = h(point)[2].ravel().tolist(), hessian(f, point).ravel().tolist()
+        assert [bits(x) for x in got] == [bits(x) for x in expected]
+    assert h.retraces == 3  # [2.5, 3.5] reuses the first trace
+
+
+def test_compiled_hessian_of_logistic_matches_closed_form() -> None:
+    from micrograd_lr import logistic
+    from micrograd_lr.newton import closed_form_hessian
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(2, 15))
+    Y = (rng.random((1, 15)) > 0.5).astype(float)
+    h = compile_hessian(
+        lambda w0, w1, b: logistic.cost_graph([w0, w1], b, X, Y, fused=True), [0.0] * 3
+    )
+    theta = np.array([0.3, -0.7, 0.2])
+    H = h(theta)[2]
+    np.testing.assert_allclose(
+        H, closed_form_hessian(theta[:2], theta[2], X), rtol=1e-12, atol=1e-15
+    )
+
+
+def test_create_graph_form() -> None:
+    h = compile(lambda a, b: a * a * b, [2.0, 3.0], create_graph=True)
+    value, g, H = h(1.0, 2.0)
+    assert (value, g.tolist(), H.tolist()) == (2.0, [4.0, 1.0], [[4.0, 2.0], [2.0, 0.0]])
+    with pytest.raises(TypeError, match="create_graph"):
+        compile(Value(1.0), [], create_graph=True)
+
+
+def test_a_replay_that_fails_where_the_function_runs_is_a_trace_mismatch() -> None:
+    def f(x: Value) -> Value:
+        return x * 0.0 if x.data == 0 else 1.0 / x  # the branch avoids the division
+
+    c = compile(f, [2.0])
+    with pytest.raises(TraceMismatchError, match=r"replay failed .*ZeroDivisionError"):
+        c(0.0)

@@ -1,0 +1,69 @@
+"""Regression tests for what a hostile user found in the merged product (issue 10's rules).
+
+Each command must end a user error in one line on stderr and exit 2, and a library call
+must name the operation and the bad value, never leak a raw NumPy ``RuntimeWarning``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from micrograd_lr import Value
+from micrograd_lr.cli import main
+from micrograd_lr.logistic.estimator import LogisticRegression
+from micrograd_lr.stepper import Stepper
+
+
+def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    return err
+
+
+# A C so small that 1/C overflows gave a raw "invalid value encountered in multiply", and
+# train blamed the features ("features too large: the largest |x| is 3.69").
+def test_train_refuses_a_subnormal_C(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "--C", "1e-320", "--no-progress"]) == 2
+    err = one_error_line(capsys)
+    assert "C = 1e-320 is too small" in err and "1/C" in err
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton", "gd", "fista"])
+def test_estimator_refuses_a_subnormal_C(solver: str) -> None:
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    y = np.array([0, 1, 0, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=r"C = 1e-320 is too small"):
+            LogisticRegression(C=1e-320, solver=solver).fit(X, y)
+
+
+# --timeout 1e300 passed the check (positive, finite) and then overflowed poll():
+# "overflow: timeout is too large", a message that names neither the option nor the value.
+def test_draw_takes_a_huge_timeout_as_no_limit(
+    tmp_path: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "t.svg"  # type: ignore[operator]
+    assert main(["draw", "x*x", "x=1", "--timeout", "1e300", "-o", str(out)]) == 0
+    assert out.read_text().lstrip().startswith("<?xml")
+
+
+def test_stepper_takes_a_huge_timeout_as_no_limit() -> None:
+    x = Value(2.0, label="x")
+    assert "<svg" in Stepper(x * x, timeout=1e300).svg()
+
+
+# The stepper ran dot with the default stack, so a 331-node chain (allowed by --max-nodes)
+# crashed it: "Graphviz could not draw the graph: exit status -11". draw gives dot a larger
+# stack; now the stepper does too.
+def test_explain_html_of_a_long_chain(
+    tmp_path: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "chain.html"  # type: ignore[operator]
+    formula = "x" + "*x" * 330
+    argv = ["explain", formula, "x=1.001", "--max-nodes", "1000", "--html", str(page)]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert "<svg" in page.read_text()

@@ -67,3 +67,18 @@ def test_explain_html_of_a_long_chain(
     argv = ["explain", formula, "x=1.001", "--max-nodes", "1000", "--html", str(page)]
     assert main(argv) == 0, capsys.readouterr().err
     assert "<svg" in page.read_text()
+
+
+# Ctrl-C while the commands were being imported (a cold start takes seconds on a loaded
+# machine) printed a KeyboardInterrupt traceback from argparse.
+def test_ctrl_c_before_the_command_starts(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import micrograd_lr.cli as cli
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted)
+    assert main(["draw", "--help"]) == 130
+    assert one_error_line(capsys) == "micrograd-lr: interrupted before the command started\n"

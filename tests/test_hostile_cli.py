@@ -82,3 +82,12 @@ def test_ctrl_c_before_the_command_starts(
     monkeypatch.setattr(cli, "build_parser", interrupted)
     assert main(["draw", "--help"]) == 130
     assert one_error_line(capsys) == "micrograd-lr: interrupted before the command started\n"
+
+
+# gradcheck at a point where f overflows printed only "finite diff nan, rel error nan",
+# as if the gradient were wrong; it now says that the difference quotient is unusable.
+def test_gradcheck_says_when_the_finite_difference_overflows() -> None:
+    from micrograd_lr import GradcheckError, gradcheck
+
+    with pytest.raises(GradcheckError, match=r"finite difference of #0 is not finite"):
+        gradcheck(lambda x: x * x, [1e300])

@@ -29,3 +29,15 @@ def test_a_huge_cell_is_quoted_in_short(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and expected in err
     assert "(100000 characters)" in err and len(err) < 400
+
+
+# An id column read as the label: 20000 rows gave 20000 "classes", and softmax regression's
+# m x K table (3.2 GB) ran the machine out of memory for a 400 kB file.
+def test_a_label_column_of_ids_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "ids.csv"
+    data.write_text("".join(f"{i % 7}.5,{i % 3},id{i}\n" for i in range(200)))
+    assert main(["train", "--dataset", str(data), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "different labels among" in err and "an id?" in err

@@ -91,3 +91,12 @@ def test_gradcheck_says_when_the_finite_difference_overflows() -> None:
 
     with pytest.raises(GradcheckError, match=r"finite difference of #0 is not finite"):
         gradcheck(lambda x: x * x, [1e300])
+
+
+# --solver newton on 30000 features tried to allocate a 6.7 GiB Hessian (the machine swapped,
+# or "out of memory" after seconds); it is refused up front, naming the size and the fix.
+def test_newton_refuses_a_hessian_too_large_for_memory() -> None:
+    X = np.zeros((2, 12_000))
+    X[1, 0] = 1.0
+    with pytest.raises(ValueError, match=r"12001 x 12001 Hessian \(1\.1 GiB\).*'lbfgs'"):
+        LogisticRegression(solver="newton").fit(X, [0, 1])

@@ -196,7 +196,7 @@ class LogisticRegression(ClassifierBase):
             objective = BinaryObjective(X, y_index, **options)
         else:
             objective = MultinomialObjective(X, y_index, n_classes=K, **options)
-        bar = progress_bar(int(self.max_iter), self.progress, desc=f"fitting ({self.engine})")
+        bar = progress_bar(int(self.max_iter), self.progress, desc=f"training ({self.engine})")
 
         def show(n_iter: int, theta: NDArray[np.float64], fun: float) -> bool:
             bar.set_postfix_str(f"objective={fun:.6g}", refresh=False)

@@ -20,10 +20,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import DataError
-from .expr import parse_number
+from .expr import parse_number, shown_text
 from .progress import progress_bar
 
-__all__ = ["BLOCK_BYTES", "find_label", "number_or_none", "read_csv", "shown_cell"]
+__all__ = ["BLOCK_BYTES", "find_label", "number_or_none", "read_csv"]
 
 BLOCK_BYTES = 1 << 24
 """How many bytes of the file are parsed at a time (16 MiB)."""
@@ -35,22 +35,6 @@ _KINDS = {
     stat.S_ISBLK: "a block device",
     stat.S_ISSOCK: "a socket",
 }
-
-
-SHOWN_CHARACTERS = 40
-"""How much of a cell an error message quotes: a 100 kB cell must not flood the terminal."""
-
-
-def shown_cell(text: str) -> str:
-    """``text`` stripped and quoted for an error message, cut to `SHOWN_CHARACTERS`.
-
-    >>> shown_cell(" 1.5x "), shown_cell("y" * 100)
-    ("'1.5x'", "'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy' ... (100 characters)")
-    """
-    text = text.strip()
-    if len(text) <= SHOWN_CHARACTERS:
-        return repr(text)
-    return f"{text[:SHOWN_CHARACTERS]!r} ... ({len(text)} characters)"
 
 
 def _open_regular(path: str) -> IO[bytes]:
@@ -137,10 +121,10 @@ class _Reader:
                     if self.delimiter == ";" and "," in text
                     else ""
                 )
-                raise self.fail(line, f"column {column} is not a number: {shown_cell(text)}{comma}")
+                raise self.fail(line, f"column {column} is not a number: {shown_text(text)}{comma}")
             if not math.isfinite(value):
                 raise self.fail(
-                    line, f"column {column} is {shown_cell(text)}; values must be finite"
+                    line, f"column {column} is {shown_text(text)}; values must be finite"
                 )
         if not cells[-1].strip():
             raise self.fail(line, f"the label (column {self.width}, the last) is empty")
@@ -225,7 +209,7 @@ def read_csv(
         if width < 2:
             raise DataError(
                 f"{path}, line {line}: needs at least two columns, the features and the "
-                f"label, separated by commas (or ';'); found one: {shown_cell(cells[0])}"
+                f"label, separated by commas (or ';'); found one: {shown_text(cells[0])}"
             )
         features_are_numbers = all(number_or_none(c) is not None for c in cells[:-1])
         label_is_number = number_or_none(cells[-1]) is not None

@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .csvfile import find_label, number_or_none, read_csv, shown_cell
+from .csvfile import find_label, number_or_none, read_csv
 from .errors import DataError
+from .expr import shown_text
 
 __all__ = [
     "NAMES",
@@ -316,7 +317,7 @@ def from_csv(
     classes = tuple(sorted(set(labels)))
     if len(classes) < 2:
         raise DataError(
-            f"{path}: every example has the label {shown_cell(texts[0])}; training needs at "
+            f"{path}: every example has the label {shown_text(texts[0])}; training needs at "
             "least two classes in the last column"
         )
     index = {label: k for k, label in enumerate(classes)}

@@ -100,3 +100,12 @@ def test_newton_refuses_a_hessian_too_large_for_memory() -> None:
     X[1, 0] = 1.0
     with pytest.raises(ValueError, match=r"12001 x 12001 Hessian \(1\.1 GiB\).*'lbfgs'"):
         LogisticRegression(solver="newton").fit(X, [0, 1])
+
+
+# NAME=NUMBER with a 5000-digit number (or any long text) was echoed whole, twice.
+def test_a_huge_assignment_is_quoted_in_short(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["grad", "x", "x=" + "1" * 5000]) == 2
+    err = one_error_line(capsys)
+    assert "(5002 characters): the value must be a finite number" in err and len(err) < 300
+    assert main(["grad", "x", "x=" + "_" * 5000]) == 2
+    assert len(one_error_line(capsys)) < 300

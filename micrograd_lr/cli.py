@@ -241,8 +241,12 @@ def _unknown_arguments_message(args: argparse.Namespace, unknown: list[str]) -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code (see `run_command`)."""
-    parser = build_parser()
-    args, unknown = parser.parse_known_args(argv)
+    try:  # importing the commands (NumPy, Graphviz, ...) takes a moment: Ctrl-C lands here
+        parser = build_parser()
+        args, unknown = parser.parse_known_args(argv)
+    except KeyboardInterrupt:
+        print("micrograd-lr: interrupted before the command started", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if unknown:
         # The subcommand's parser, so the usage line shown is the subcommand's.
         subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))

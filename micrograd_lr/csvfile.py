@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import DataError
-from .expr import parse_number
+from .expr import parse_number, shown_text
 from .progress import progress_bar
 
 __all__ = ["BLOCK_BYTES", "find_label", "number_or_none", "read_csv"]
@@ -121,9 +121,11 @@ class _Reader:
                     if self.delimiter == ";" and "," in text
                     else ""
                 )
-                raise self.fail(line, f"column {column} is not a number: {text.strip()!r}{comma}")
+                raise self.fail(line, f"column {column} is not a number: {shown_text(text)}{comma}")
             if not math.isfinite(value):
-                raise self.fail(line, f"column {column} is {text.strip()!r}; values must be finite")
+                raise self.fail(
+                    line, f"column {column} is {shown_text(text)}; values must be finite"
+                )
         if not cells[-1].strip():
             raise self.fail(line, f"the label (column {self.width}, the last) is empty")
 
@@ -207,7 +209,7 @@ def read_csv(
         if width < 2:
             raise DataError(
                 f"{path}, line {line}: needs at least two columns, the features and the "
-                f"label, separated by commas (or ';'); found one: {cells[0].strip()!r}"
+                f"label, separated by commas (or ';'); found one: {shown_text(cells[0])}"
             )
         features_are_numbers = all(number_or_none(c) is not None for c in cells[:-1])
         label_is_number = number_or_none(cells[-1]) is not None

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from .csvfile import find_label, number_or_none, read_csv
 from .errors import DataError
+from .expr import shown_text
 
 __all__ = [
     "NAMES",
@@ -316,8 +317,8 @@ def from_csv(
     classes = tuple(sorted(set(labels)))
     if len(classes) < 2:
         raise DataError(
-            f"{path}: every example has the label {texts[0]!r}; training needs at least two "
-            "classes in the last column"
+            f"{path}: every example has the label {shown_text(texts[0])}; training needs at "
+            "least two classes in the last column"
         )
     index = {label: k for k, label in enumerate(classes)}
     lookup = np.array([index[label] for label in labels], dtype=np.float64)

@@ -37,6 +37,7 @@ __all__ = [
     "parse",
     "parse_assignments",
     "parse_number",
+    "shown_text",
 ]
 
 MAX_LENGTH = 1000
@@ -105,6 +106,22 @@ _NUMBER = re.compile(
 _ASCII_SPACE = " \t\n\r\f\v"
 
 
+SHOWN_CHARACTERS = 40
+"""How much of a CSV cell or an argument an error quotes: 100 kB must not flood stderr."""
+
+
+def shown_text(text: str) -> str:
+    """``text`` stripped and quoted for an error message, cut to `SHOWN_CHARACTERS`.
+
+    >>> shown_text(" 1.5x "), shown_text("y" * 100)
+    ("'1.5x'", "'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy' ... (100 characters)")
+    """
+    text = text.strip()
+    if len(text) <= SHOWN_CHARACTERS:
+        return repr(text)
+    return f"{text[:SHOWN_CHARACTERS]!r} ... ({len(text)} characters)"
+
+
 def parse_number(text: str) -> float:
     """A number written in ASCII decimal, as Python's `float` reads it but stricter.
 
@@ -144,7 +161,7 @@ def parse_number(text: str) -> float:
         raise TypeError(f"text must be a str, got {type(text).__name__}: {text!r}")
     if _NUMBER.fullmatch(text.strip(_ASCII_SPACE)) is None:
         raise ValueError(
-            f"{text.strip()!r} is not a number (write it with ASCII digits, as in -1.5e3, "
+            f"{shown_text(text)} is not a number (write it with ASCII digits, as in -1.5e3, "
             "without _)"
         )
     return float(text)
@@ -408,7 +425,7 @@ def _name(raw: str, item: str) -> str:
     # must be read the same way to match.
     name = unicodedata.normalize("NFKC", raw.strip())
     if not name.isidentifier() or keyword.iskeyword(name):
-        raise ExpressionError(f"{item!r}: {raw.strip()!r} is not a valid variable name")
+        raise ExpressionError(f"{shown_text(item)}: {shown_text(raw)} is not a valid variable name")
     return name
 
 
@@ -425,14 +442,14 @@ def parse_assignments(items: Sequence[str]) -> dict[str, float]:
     for item in items:
         raw_name, sep, raw_value = item.partition("=")
         if not sep:
-            raise ExpressionError(f"expected NAME=NUMBER, got {item!r}")
+            raise ExpressionError(f"expected NAME=NUMBER, got {shown_text(item)}")
         name = _name(raw_name, item)
         try:
             value = parse_number(raw_value)
         except ValueError as error:
-            raise ExpressionError(f"{item!r}: {error}") from None
+            raise ExpressionError(f"{shown_text(item)}: {error}") from None
         if not math.isfinite(value):
-            raise ExpressionError(f"{item!r}: the value must be a finite number")
+            raise ExpressionError(f"{shown_text(item)}: the value must be a finite number")
         if name in values:
             raise ExpressionError(f"{name} is given twice ({name}={values[name]:g} and {item!r})")
         values[name] = value

@@ -328,5 +328,13 @@ def gradcheck(
         passed=passed,
     )
     if not passed and raise_exception:
-        raise GradcheckError("backprop and finite differences disagree:\n" + result.report())
+        message = "backprop and finite differences disagree:\n" + result.report()
+        unusable = [i for i, n in enumerate(numerical) if not math.isfinite(n)]
+        if unusable:  # not a wrong gradient: the difference quotient itself is inf or nan
+            which = ", ".join(f"#{i}" for i in unusable)
+            message += (
+                f"\nthe finite difference of {which} is not finite: f overflowed or is undefined "
+                "at x - h or x + h, so it cannot check the gradient there; try smaller values"
+            )
+        raise GradcheckError(message)
     return result

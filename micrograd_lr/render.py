@@ -66,6 +66,9 @@ see the render-time table in docs/drawing.md, made by ``benchmarks/bench_render.
 DEFAULT_TIMEOUT = 30.0
 """Seconds `write` lets the Graphviz ``dot`` program run before giving up."""
 
+LONGEST_TIMEOUT = 1e6
+"""Longer timeouts are taken as this (11.6 days): ``poll`` waits at most 2**31 ms."""
+
 LARGE_GRAPH = 80
 """Above this many Values, `draw` bounds the work of dot's layout (see `BOUNDED_LAYOUT`)."""
 
@@ -604,6 +607,8 @@ def run_dot(
     """
     if timeout is not None and (isinstance(timeout, bool) or not timeout > 0):
         raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+    if timeout is not None:
+        timeout = min(float(timeout), LONGEST_TIMEOUT)
     program = shutil.which("dot")
     if program is None:
         raise GraphvizNotFoundError(

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from .atomic import write_atomic
 from .engine import Value
 from .errors import GraphvizNotFoundError
 from .explain import DEFAULT_MAX_NODES, Explanation, explain
-from .render import DEFAULT_DIGITS, INSTALL_HINT, draw, node_ids
+from .render import DEFAULT_DIGITS, INSTALL_HINT, LONGEST_TIMEOUT, _bigger_stack, draw, node_ids
 
 __all__ = ["DEFAULT_DOT_TIMEOUT", "GIF_INSTALL_HINT", "Frame", "Stepper", "gif_available"]
 
@@ -383,8 +384,10 @@ def _run_dot(source: str, fmt: str, timeout: float) -> str:
             ["dot", f"-T{fmt}"],
             input=source.encode(),
             capture_output=True,
-            timeout=timeout,
+            timeout=min(timeout, LONGEST_TIMEOUT),
             check=False,
+            # dot recurses once per node of a long chain: the default 8 MB stack overflows
+            preexec_fn=_bigger_stack if sys.platform != "win32" else None,
         )
     except FileNotFoundError:
         raise GraphvizNotFoundError(

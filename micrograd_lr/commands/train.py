@@ -32,7 +32,7 @@ from ..expr import parse_number
 from ..logistic import ENGINES, lipschitz_learning_rate, predict, train
 from ..logistic.course import features_too_large
 
-__all__ = ["SOLVERS", "confusion_matrix", "format_confusion", "register", "run"]
+__all__ = ["MANY_CLASSES", "SOLVERS", "confusion_matrix", "format_confusion", "register", "run"]
 
 SOLVERS = ("gd", "newton", "lbfgs", "fista", "auto")
 """``--solver`` choices: the course's gradient descent first (the default)."""
@@ -213,6 +213,10 @@ def confusion_matrix(true: NDArray[Any], predicted: NDArray[Any], k: int) -> NDA
     return counts
 
 
+MANY_CLASSES = 20
+"""Above this many classes, a data set with fewer than two examples per class is refused."""
+
+
 def format_confusion(counts: NDArray[Any], classes: tuple[Any, ...], where: str) -> str:
     """Per-class accuracy (the share of each class predicted right) and the confusion
     matrix as a text table.
@@ -293,6 +297,15 @@ def run(args: argparse.Namespace) -> int:
         )
     except ModuleNotFoundError as error:
         raise UsageError(str(error)) from None
+    m = len(data.y)
+    if data.k > MANY_CLASSES and 2 * data.k > m:
+        # Softmax regression holds an m x K table: an id column read as the label would take
+        # gigabytes (20000 rows, 20000 "classes": 3.2 GB) to fit one example per class.
+        raise UsageError(
+            f"{data.name}: the last column has {data.k} different labels among {m} examples, "
+            "so most classes have a single example; the label must be the last column (is it "
+            "an id?), and each class needs several examples"
+        )
     course = data.k == 2 and args.solver == "gd" and math.isinf(C) and not l1_ratio
     if args.composed and not (course and (args.engine == "value" or args.check)):
         raise UsageError(

@@ -72,6 +72,11 @@ class Objective(Protocol):
 def _check_C(C: Any) -> float:
     if isinstance(C, bool) or not isinstance(C, Real) or not float(C) > 0:
         raise ValueError(f"C must be a positive number (math.inf for no penalty), got {C!r}")
+    if math.isinf(1.0 / float(C)):  # a subnormal C: the penalty 1/C would be inf, then nan
+        raise ValueError(
+            f"C = {float(C)!r} is too small: the penalty strength 1/C overflows a float; "
+            "use C >= 1e-300"
+        )
     return float(C)
 
 

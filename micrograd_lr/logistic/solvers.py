@@ -36,7 +36,17 @@ from .. import errors
 from .course import features_too_large
 from .objective import Objective
 
-__all__ = ["NEWTON_MAX_PARAMS", "SOLVERS", "SolverResult", "minimize", "optimality"]
+__all__ = [
+    "NEWTON_MAX_BYTES",
+    "NEWTON_MAX_PARAMS",
+    "SOLVERS",
+    "SolverResult",
+    "minimize",
+    "optimality",
+]
+
+NEWTON_MAX_BYTES = 2**30
+"""``solver="newton"`` refuses a Hessian larger than this (1 GiB: about 11,500 parameters)."""
 
 SOLVERS: tuple[str, ...] = ("newton", "lbfgs", "gd", "fista")
 """The solvers `minimize` knows; ``"auto"`` picks one of them."""
@@ -446,6 +456,11 @@ def minimize(
             "(l1_ratio > 0): use solver='fista' (or 'gd', or 'auto')"
         )
     p = objective.n_params
+    if name == "newton" and p * p * 8 > NEWTON_MAX_BYTES:
+        raise ValueError(
+            f"solver 'newton' would form a {p} x {p} Hessian ({p * p * 8 / 2**30:.1f} GiB) for "
+            f"{p} parameters; use solver='lbfgs' (or 'auto') for this many features"
+        )
     theta = np.zeros(p) if theta0 is None else np.array(theta0, dtype=np.float64).ravel()
     if theta.shape != (p,):
         raise ValueError(f"theta0 must have shape ({p},), got {np.shape(theta0)}")

@@ -52,6 +52,20 @@ def test_engines_print_the_same_cost(capsys):
     assert number(r"final cost: (\S+)", value_out) == pytest.approx(cost, rel=1e-9)
 
 
+@pytest.mark.parametrize("graph", [[], ["--composed"]])
+def test_no_compile_prints_the_same_numbers_as_the_compiled_replay(capsys, graph):
+    args = ("--engine", "value", *graph, "--iterations", "30")
+    code, compiled, _ = run(capsys, *args)
+    assert code == 0
+    assert run(capsys, *args, "--no-compile")[:2] == (0, compiled)
+
+
+def test_no_compile_without_the_value_engine_is_refused(capsys):
+    code, out, err = run(capsys, "--no-compile")
+    assert (code, out) == (2, "")
+    assert "--no-compile" in err and "--engine value" in err and err.count("\n") == 1
+
+
 def test_csv_dataset_standardized_with_tolerance(capsys, tmp_path):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40, 3)) * [1, 100, 0.01]

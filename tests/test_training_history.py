@@ -119,3 +119,18 @@ def test_ctrl_c_with_the_value_engine_reenables_the_collector(monkeypatch):
     assert gc.isenabled()
     result = train(X, Y, engine="value", num_iterations=50, progress=False)
     assert result.interrupted and result.iterations == 2 and gc.isenabled()
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_value_engine_replays_a_compiled_graph_with_the_plain_engines_numbers(fused):
+    # Trace once and replay (the default) against a new graph per step: bit for bit, over
+    # steps where logits change sign (the composed graph then re-traces).
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(3, 25))
+    Y = (rng.random((1, 25)) < 0.5).astype(float)
+    runs = [
+        train(X, Y, engine="value", fused=fused, num_iterations=30, progress=False, compiled=c)
+        for c in (True, False)
+    ]
+    assert runs[0].costs == runs[1].costs
+    assert runs[0].w.tolist() == runs[1].w.tolist() and runs[0].b == runs[1].b

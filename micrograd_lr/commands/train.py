@@ -126,6 +126,13 @@ def register(subparsers: Any) -> None:
         "of fused nodes",
     )
     parser.add_argument(
+        "--no-compile",
+        dest="compiled",
+        action="store_false",
+        help="with --engine value: rebuild and backpropagate the graph with the plain engine "
+        "at every step, instead of tracing it once and replaying it (the same numbers, slower)",
+    )
+    parser.add_argument(
         "--iterations",
         default="1000",
         metavar="N",
@@ -312,6 +319,11 @@ def run(args: argparse.Namespace) -> int:
             "--composed chooses the Value graph: use it with --engine value, or with --check "
             "(which compares that graph's gradients with the closed form)"
         )
+    if not args.compiled and not (course and args.engine == "value"):
+        raise UsageError(
+            "--no-compile chooses how the Value graph is run: use it with --engine value "
+            "(two classes, --solver gd, no --C or --l1-ratio)"
+        )
     if args.check and not course:
         raise UsageError(
             "--check compares the gradients of the course's binary cost: use it with two "
@@ -369,6 +381,7 @@ def _run_course(plan: _Plan) -> int:
             learning_rate=rate,
             tol=plan.tol,
             progress=False if args.no_progress else None,
+            compiled=args.compiled,
         )
     if result.interrupted:
         written = _plot_costs(args, result.costs, result.cost_iterations, train_set.name)

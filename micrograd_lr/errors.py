@@ -9,6 +9,7 @@ __all__ = [
     "ExpressionError",
     "GradcheckError",
     "GraphTooLargeError",
+    "GraphvizError",
     "GraphvizNotFoundError",
     "GraphvizTimeoutError",
     "Interrupted",
@@ -61,6 +62,10 @@ class GraphTooLargeError(MicrogradLRError, ValueError):
 class GraphvizNotFoundError(MicrogradLRError, RuntimeError):
     """The Graphviz ``dot`` program, needed to render SVG, PNG or PDF, is not installed or
     not on PATH. Writing ``.dot`` source needs no Graphviz."""
+
+
+class GraphvizError(MicrogradLRError, RuntimeError):
+    """The Graphviz ``dot`` program failed or crashed on a graph; the message has its reason."""
 
 
 class TraceMismatchError(MicrogradLRError, RuntimeError):

@@ -18,7 +18,7 @@ from typing import Any
 
 from .atomic import write_atomic
 from .engine import Value
-from .errors import GraphvizNotFoundError
+from .errors import GraphvizError, GraphvizNotFoundError
 from .explain import DEFAULT_MAX_NODES, Explanation, explain
 from .render import DEFAULT_DIGITS, INSTALL_HINT, LONGEST_TIMEOUT, _bigger_stack, draw, node_ids
 
@@ -402,7 +402,7 @@ def _run_dot(source: str, fmt: str, timeout: float) -> str:
     if done.returncode != 0:
         detail = done.stderr.decode(errors="replace").strip().splitlines()
         reason = detail[0] if detail else f"exit status {done.returncode}"
-        raise RuntimeError(f"Graphviz could not draw the graph: {reason}")
+        raise GraphvizError(f"Graphviz could not draw the stepper's graph: {reason}")
     return done.stdout.decode()
 
 

@@ -207,3 +207,15 @@ def test_the_readme_shows_the_commands_real_output(capsys, tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     code, out, _ = run(["explain", *J_ARGS, "--html", "steps.html"], capsys)
     assert code == 0 and out == shown
+
+
+def test_a_failing_dot_under_the_stepper_is_one_line_exit_2(tmp_path, capsys, monkeypatch):
+    from cli_cases import fake_dot, only_on_path
+
+    fake_dot(only_on_path(tmp_path, monkeypatch), "echo 'Error: out of memory' >&2; exit 1")
+    target = tmp_path / "steps.html"
+    code = main(["explain", "(a-1)*(b+c)", "a=2", "b=3", "c=4", "--html", str(target)])
+    out, err = capsys.readouterr()
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert "Graphviz could not draw the stepper's graph: Error: out of memory" in err
+    assert not target.exists()

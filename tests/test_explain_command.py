@@ -216,6 +216,7 @@ def test_a_failing_dot_under_the_stepper_is_one_line_exit_2(tmp_path, capsys, mo
     target = tmp_path / "steps.html"
     code = main(["explain", "(a-1)*(b+c)", "a=2", "b=3", "c=4", "--html", str(target)])
     out, err = capsys.readouterr()
+    assert out == ""
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
     assert "Graphviz could not draw the stepper's graph: Error: out of memory" in err
     assert not target.exists()

@@ -17,7 +17,7 @@ import sys
 import textwrap
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from . import __version__
 from .errors import Interrupted, MicrogradLRError
@@ -29,6 +29,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "HelpFormatter",
+    "OneLineErrorParser",
     "build_parser",
     "exit_status_epilog",
     "main",
@@ -94,9 +95,19 @@ def exit_status_epilog(check: str | None = None, *, example: str | None = None) 
     return "\n".join(lines)
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (exit 2), like every other
+    error of the command line: ``micrograd-lr grad: error: ...; see micrograd-lr grad
+    --help``, without argparse's usage block in front."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = "" if "--help" in message else f"; see {self.prog} --help"
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}{hint}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every available subcommand registered."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog="micrograd-lr",
         description="See and check what backpropagation does.",
         epilog=exit_status_epilog("a check you asked for failed"),

@@ -152,9 +152,23 @@ def test_a_reader_that_stops_early_ends_the_command_silently():
     assert (child.returncode, err) == (141, b"")
 
 
-def test_an_unknown_option_shows_the_subcommands_usage(capsys):
-    with pytest.raises(SystemExit):
+def test_an_unknown_option_is_one_line_naming_the_subcommands_help(capsys):
+    with pytest.raises(SystemExit) as exit_:
         main(["grad", "x", "x=1", "--bogus"])
     err = capsys.readouterr().err
-    assert err.startswith("usage: micrograd-lr grad ")
-    assert "micrograd-lr grad: error: unrecognized arguments: --bogus" in err
+    assert exit_.value.code == 2
+    assert err == (
+        "micrograd-lr grad: error: unrecognized arguments: --bogus; see micrograd-lr grad --help\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["grad"], ["train", "--engine"], ["nosuchcommand"], ["draw", "a", "--timeout"], []],
+)
+def test_argument_errors_are_one_line_exit_2(capsys, argv):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.count("\n") == 1 and "usage:" not in err
+    assert err.startswith("micrograd-lr") and "--help" in err

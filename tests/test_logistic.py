@@ -599,7 +599,7 @@ def test_value_engine_pauses_the_cycle_collector_and_restores_it(monkeypatch):
     monkeypatch.setattr(logistic, "_value_gradient", spy)
     _, _, X, Y = random_problem(35, n_x=2, m=5)
     assert logistic.gc.isenabled()
-    train(X, Y, engine="value", num_iterations=3, progress=False)
+    train(X, Y, engine="value", num_iterations=3, progress=False, compiled=False)
     assert states == [False] * 4
     assert logistic.gc.isenabled()
 

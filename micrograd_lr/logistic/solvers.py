@@ -498,6 +498,17 @@ def minimize(
         if callback is not None and callback(n_iter, theta, f + _l1_term(objective, theta)):
             message = "stopped by the callback"
             break
+    if converged and name == "newton" and 0 < n_iter < max_iter:
+        # Newton converges quadratically: one more step from a point within tol costs one
+        # solve and leaves an error of order tol**2 (stopping at the first point within tol
+        # left the default fit 7e-5 above the optimum in scikit-learn's scaling).
+        point = next(steps, None)
+        if point is not None:
+            theta, f, g = point
+            n_iter += 1
+            measure = optimality(objective, theta, g)
+            if callback is not None:
+                callback(n_iter, theta, f + _l1_term(objective, theta))
     if not converged and message != "stopped by the callback":
         warnings.warn(message, errors.ConvergenceWarning, stacklevel=2)
     return SolverResult(

@@ -91,6 +91,7 @@ def newton(
     max_iterations: int = 50,
     tol: float = 1e-10,
     fused: bool = True,
+    compiled: bool = True,
 ) -> NewtonResult:
     """Minimize the logistic-regression cost by Newton's method from ``w = 0, b = 0``.
 
@@ -114,6 +115,11 @@ def newton(
         Stop when every gradient entry is within ``tol`` of zero.
     fused : bool, default True
         With ``engine="value"``: fused nodes or the composed graph.
+    compiled : bool, default True
+        With ``engine="value"``: trace and replay the graph compiled once it has been
+        evaluated `~micrograd_lr.logistic.value_graph.COMPILE_AFTER` times (the same
+        numbers bit for bit; a fit of a handful of steps stays on the engine, where
+        compiling would not pay). False: the plain engine throughout.
 
     Returns
     -------
@@ -151,7 +157,9 @@ def newton(
         raise ValueError(f"tol must be >= 0, got {tol!r}")
     X_, Y_ = _check_data(X, Y)
     _check_finite(X_)
-    objective = BinaryObjective(X_.T, Y_.ravel(), C=math.inf, engine=engine, fused=fused)
+    objective = BinaryObjective(
+        X_.T, Y_.ravel(), C=math.inf, engine=engine, fused=fused, compiled=compiled
+    )
     theta0 = np.zeros(objective.n_params)
     costs = [objective.value(theta0)]
     result = minimize(

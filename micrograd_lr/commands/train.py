@@ -129,8 +129,9 @@ def register(subparsers: Any) -> None:
         "--no-compile",
         dest="compiled",
         action="store_false",
-        help="with --engine value: rebuild and backpropagate the graph with the plain engine "
-        "at every step, instead of tracing it once and replaying it (the same numbers, slower)",
+        help="with --engine value and two classes: rebuild and backpropagate the graph with "
+        "the plain engine at every step, instead of tracing it once and replaying it (the "
+        "same numbers, slower)",
     )
     parser.add_argument(
         "--iterations",
@@ -319,10 +320,10 @@ def run(args: argparse.Namespace) -> int:
             "--composed chooses the Value graph: use it with --engine value, or with --check "
             "(which compares that graph's gradients with the closed form)"
         )
-    if not args.compiled and not (course and args.engine == "value"):
+    if not args.compiled and not (data.k == 2 and args.engine == "value"):
         raise UsageError(
-            "--no-compile chooses how the Value graph is run: use it with --engine value "
-            "(two classes, --solver gd, no --C or --l1-ratio)"
+            "--no-compile chooses how the binary model's Value graph is run: use it with "
+            "--engine value and two classes"
         )
     if args.check and not course:
         raise UsageError(
@@ -478,6 +479,8 @@ def _run_estimator(plan: _Plan) -> int:
         "tol": plan.tol,
         "engine": args.engine,
     }
+    if args.engine == "value" and train_set.k == 2:
+        options["compiled"] = args.compiled
     if rate != "auto":
         options["learning_rate"] = rate
     # Imported here: the estimator brings scikit-learn's base classes when installed (about

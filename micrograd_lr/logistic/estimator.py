@@ -63,6 +63,13 @@ class LogisticRegression(ClassifierBase):
         rounding, far slower; for checking and teaching).
     fused : bool, default True
         With ``engine="value"``: fused nodes or the composed graph.
+    compiled : bool, default True
+        With ``engine="value"`` and two classes: once a fit has made
+        `~micrograd_lr.logistic.value_graph.COMPILE_AFTER` evaluations on the engine, the
+        graph is traced and replayed compiled (`micrograd_lr.compile`; the same numbers bit
+        for bit, faster for long fits). False keeps the plain engine. The softmax graph
+        (more than two classes) always runs on the engine: it branches on which logit of
+        each example is largest.
     progress : bool or None, default False
         A tqdm bar on stderr showing the solver's iterations and objective: None shows it
         when tqdm is installed and stderr is a terminal, True always (tqdm required).
@@ -108,6 +115,7 @@ class LogisticRegression(ClassifierBase):
         standardize: bool = False,
         engine: str = "numpy",
         fused: bool = True,
+        compiled: bool = True,
         progress: bool | None = False,
     ) -> None:
         self.C = C
@@ -121,6 +129,7 @@ class LogisticRegression(ClassifierBase):
         self.standardize = standardize
         self.engine = engine
         self.fused = fused
+        self.compiled = compiled
         self.progress = progress
 
     def _check_params(self) -> None:
@@ -195,7 +204,7 @@ class LogisticRegression(ClassifierBase):
         }
         objective: BinaryObjective | MultinomialObjective
         if K == 2:
-            objective = BinaryObjective(X, y_index, **options)
+            objective = BinaryObjective(X, y_index, compiled=bool(self.compiled), **options)
         else:
             objective = MultinomialObjective(X, y_index, n_classes=K, **options)
         bar = progress_bar(int(self.max_iter), self.progress, desc=f"training ({self.engine})")

@@ -30,10 +30,9 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..engine import Value
 from ._checks import _check_samples
 from .course import _largest_curvature, features_too_large
-from .value_graph import _GraphBuilder, _value_derivatives
+from .value_graph import CostDerivatives, _GraphBuilder
 
 __all__ = ["OBJECTIVE_ENGINES", "BinaryObjective", "Objective"]
 
@@ -152,6 +151,11 @@ class BinaryObjective:
         graph again, ``create_graph=True``). The penalty terms are closed form in both.
     fused : bool, default True
         With ``engine="value"``: fused nodes or the composed graph learners draw.
+    compiled : bool, default True
+        With ``engine="value"``: after `~micrograd_lr.logistic.value_graph.COMPILE_AFTER`
+        evaluations on the engine, trace the graph once and replay it compiled (the same
+        numbers bit for bit, several times faster; see `CostDerivatives`). False keeps
+        the plain engine for every evaluation.
 
     Attributes
     ----------
@@ -187,6 +191,7 @@ class BinaryObjective:
         fit_intercept: bool = True,
         engine: str = "numpy",
         fused: bool = True,
+        compiled: bool = True,
     ) -> None:
         if engine not in OBJECTIVE_ENGINES:
             raise ValueError(
@@ -210,7 +215,8 @@ class BinaryObjective:
                 self.l1_weights[-1] = 0.0
         self.engine = engine
         self.fused = bool(fused)
-        self._builder: _GraphBuilder | None = None
+        self.compiled = bool(compiled)
+        self._derivatives: CostDerivatives | None = None
         self._weighted = sample_weight is not None
 
     # ---- the parts of theta -----------------------------------------------------------------
@@ -249,24 +255,18 @@ class BinaryObjective:
             gradient[-1] = residual.sum()
         return float(self.u @ loss), gradient
 
-    def _graph(self) -> _GraphBuilder:
-        if self._builder is None:
-            self._builder = _GraphBuilder(
+    def _graph(self) -> CostDerivatives:
+        """The Value graph's derivatives, its data prepared on first use."""
+        if self._derivatives is None:
+            builder = _GraphBuilder(
                 self.X.T, self.y, fused=self.fused, weights=self.u if self._weighted else None
             )
-        return self._builder
-
-    def _leaves(self, w: NDArray[np.float64], b: float) -> list[Value]:
-        leaves = [Value(float(v), f"w[{j}]") for j, v in enumerate(w.tolist())]
-        leaves.append(Value(b, "b"))
-        return leaves
+            self._derivatives = CostDerivatives(builder, compiled=self.compiled)
+        return self._derivatives
 
     def _data_value(self, w: NDArray[np.float64], b: float) -> tuple[float, NDArray[np.float64]]:
-        leaves = self._leaves(w, b)
-        J = self._graph().cost(leaves[:-1], leaves[-1])
-        J.backward()
-        gradient = np.array([v.grad for v in leaves[: self.n_params]], dtype=np.float64)
-        return J.data, gradient
+        value, gradient = self._graph().value_and_gradient([*w.tolist(), b])
+        return value, gradient[: self.n_params]
 
     # ---- the protocol ------------------------------------------------------------------------
     def smooth_value_and_gradient(
@@ -298,7 +298,7 @@ class BinaryObjective:
         """The Hessian of the smooth part, shape (n_params, n_params)."""
         w, b = self.split(theta)
         if self.engine == "value":
-            _, _, H = _value_derivatives(self._graph(), self._leaves(w, b))
+            _, _, H = self._graph().value_gradient_hessian([*w.tolist(), b])
             H = H[: self.n_params, : self.n_params]
         else:
             with np.errstate(over="ignore", invalid="ignore"):

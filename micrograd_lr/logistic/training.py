@@ -23,7 +23,7 @@ from ._checks import (
     _check_w,
 )
 from .course import _propagate, lipschitz_learning_rate
-from .value_graph import _GraphBuilder
+from .value_graph import CostDerivatives, _GraphBuilder
 
 __all__ = ["ENGINES", "MAX_COSTS", "CostHistory", "Engine", "TrainingResult", "train"]
 
@@ -164,21 +164,12 @@ def _compiled_value_gradient(X: NDArray[Any], Y: NDArray[Any], *, fused: bool) -
     """`_value_gradient` traced once and replayed (`micrograd_lr.compile`): the same floats,
     bit for bit. The composed graph branches on each logit's sign (to keep ``exp`` from
     overflowing), so its trace is keyed by those signs and re-traced when one changes."""
-    from ..compile import compile_gradient, logit_signs
-
-    builder = _GraphBuilder(X, Y, fused=fused)
+    # Compiled from the first step: a training run is long enough to pay for it.
+    derivatives = CostDerivatives(_GraphBuilder(X, Y, fused=fused), compile_after=0)
     n = X.shape[0]
 
-    def cost(*theta: Value) -> Value:
-        return builder.cost(list(theta[:n]), theta[n])
-
-    replay = compile_gradient(cost, [0.0] * (n + 1), key=None if fused else logit_signs(X))
-    theta = np.empty(n + 1)
-
     def gradient(w: NDArray[Any], b: float) -> tuple[NDArray[Any], float, float]:
-        theta[:n] = w.ravel()
-        theta[n] = b
-        J, g = replay(theta)
+        J, g = derivatives.value_and_gradient([*w.ravel().tolist(), b])
         return g[:n].astype(X.dtype).reshape(-1, 1), float(g[n]), J
 
     return gradient

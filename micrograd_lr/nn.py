@@ -24,6 +24,7 @@ but a drawing shows every product and sum as micrograd's does.
 
 from __future__ import annotations
 
+import itertools
 import operator
 import random
 from collections.abc import Callable, Sequence
@@ -33,7 +34,7 @@ from typing import Any, cast
 
 from .engine import Op, Value, _node
 
-__all__ = ["MLP", "NEURON_SYMBOL", "Layer", "Module", "Neuron"]
+__all__ = ["MAX_PARAMETERS", "MLP", "NEURON_SYMBOL", "Layer", "Module", "Neuron"]
 
 NEURON_SYMBOL = "w·x+b"
 """The symbol of a neuron's one-node pre-activation, as drawings show it."""
@@ -110,6 +111,22 @@ def _count(n: Any, name: str, who: str) -> int:
     return n
 
 
+MAX_PARAMETERS = 10_000_000
+"""The most parameters a `Neuron`, `Layer` or `MLP` may create: each is a Value of about 150
+bytes, so this many take about 1.5 GB, built one by one over seconds. A larger size (often a
+typo, ``MLP(784, [10**6])``) is refused at once instead of filling the memory; raise this
+number to build larger networks knowingly."""
+
+
+def _check_size(n_params: int, who: str) -> None:
+    if n_params > MAX_PARAMETERS:
+        raise ValueError(
+            f"{who} would create {n_params:,} parameters (about {n_params * 150 / 1e9:.3g} GB "
+            f"of Values), more than MAX_PARAMETERS = {MAX_PARAMETERS:,}: use smaller layers, "
+            "or raise micrograd_lr.nn.MAX_PARAMETERS"
+        )
+
+
 # --------------------------------------------------------------------------------------------
 # The modules
 # --------------------------------------------------------------------------------------------
@@ -167,6 +184,7 @@ class Neuron(Module):
 
     def __init__(self, nin: int, nonlin: bool = True, *, composed: bool = False) -> None:
         nin = _count(nin, "nin", "Neuron")
+        _check_size(nin + 1, f"Neuron({nin})")
         self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(0)
         self.nonlin = nonlin
@@ -226,6 +244,7 @@ class Layer(Module):
 
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
         nout = _count(nout, "nout", "Layer")
+        _check_size((_count(nin, "nin", "Layer") + 1) * nout, f"Layer({nin}, {nout})")
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
@@ -285,7 +304,10 @@ class MLP(Module):
             )
         if not nouts:
             raise ValueError("MLP: nouts is empty; give at least one layer size, e.g. [1]")
-        sizes = [nin, *nouts]
+        sizes = [_count(nin, "nin", "MLP")]
+        sizes += [_count(n, f"nouts[{i}]", "MLP") for i, n in enumerate(nouts)]
+        n_params = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+        _check_size(n_params, f"MLP({sizes[0]}, {sizes[1:]})")
         self.layers = [
             Layer(sizes[i], sizes[i + 1], nonlin=i != len(nouts) - 1, composed=composed)
             for i in range(len(nouts))

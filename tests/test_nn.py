@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd_lr import Value, no_grad
+from micrograd_lr import Value, nn, no_grad
 from micrograd_lr.autodiff import hessian
 from micrograd_lr.engine import gradients
 from micrograd_lr.graph import nodes
@@ -318,13 +318,37 @@ def test_inputs_of_any_number_type():
         (lambda: Layer(2, 0), ValueError, "nout must be at least 1"),
         (lambda: MLP(2, []), ValueError, "nouts is empty"),
         (lambda: MLP(2, 3), TypeError, "nouts must be a list of layer sizes"),
-        (lambda: MLP(2, [3, -1]), ValueError, "nout must be at least 1, got -1"),
+        (lambda: MLP(2, [3, -1]), ValueError, r"MLP: nouts\[1\] must be at least 1, got -1"),
+        (lambda: MLP(0, [3]), ValueError, "MLP: nin must be at least 1, got 0"),
+        (lambda: Layer(1.5, 2), TypeError, "nin must be a positive int, got float: 1.5"),
         (lambda: MLP(2, "16"), TypeError, "nouts must be a list of layer sizes"),
     ],
 )
 def test_bad_sizes_are_named(build, error, message):
     with pytest.raises(error, match=message):
         build()
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: MLP(10**9, [1]),
+        lambda: MLP(784, [10**6, 10]),
+        lambda: Layer(10**4, 10**4),
+        lambda: Neuron(10**12),
+    ],
+)
+def test_sizes_too_large_are_refused_at_once(build):
+    # Refused before a single Value is made: these would take minutes and gigabytes.
+    with pytest.raises(ValueError, match=r"would create [\d,]+ parameters \(about .* GB"):
+        build()
+
+
+def test_the_size_limit_can_be_changed(monkeypatch):
+    monkeypatch.setattr(nn, "MAX_PARAMETERS", 20)
+    assert len(MLP(4, [4]).parameters()) == 20  # (4 + 1) * 4: at the limit
+    with pytest.raises(ValueError, match=r"MLP\(4, \[4, 1\]\) would create 25 parameters"):
+        MLP(4, [4, 1])
 
 
 def test_bad_inputs_are_named():

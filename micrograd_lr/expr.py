@@ -122,6 +122,18 @@ def shown_text(text: str) -> str:
     return f"{text[:SHOWN_CHARACTERS]!r} ... ({len(text)} characters)"
 
 
+def _shown_names(names: Sequence[str], most: int = 5) -> str:
+    """Variable names for an error message: the first ``most``, each cut like `shown_text`.
+
+    >>> _shown_names(["a", "b" * 60, *"cdefg"])
+    "a, 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' ... (60 characters), c, d, e and 2 more"
+    """
+    shown = [name if len(name) <= SHOWN_CHARACTERS else shown_text(name) for name in names]
+    if len(shown) <= most:
+        return ", ".join(shown)
+    return f"{', '.join(shown[:most])} and {len(shown) - most} more"
+
+
 def parse_number(text: str) -> float:
     """A number written in ASCII decimal, as Python's `float` reads it but stricter.
 
@@ -451,7 +463,10 @@ def parse_assignments(items: Sequence[str]) -> dict[str, float]:
         if not math.isfinite(value):
             raise ExpressionError(f"{shown_text(item)}: the value must be a finite number")
         if name in values:
-            raise ExpressionError(f"{name} is given twice ({name}={values[name]:g} and {item!r})")
+            raise ExpressionError(
+                f"{_shown_names([name])} is given twice ({values[name]:g} and "
+                f"{shown_text(raw_value)})"
+            )
         values[name] = value
     return values
 
@@ -498,7 +513,7 @@ def build(
     if unknown:
         have = ", ".join(expression.names) or "none"
         raise ExpressionError(
-            f"{', '.join(unknown)} {'does' if len(unknown) == 1 else 'do'} not appear in the "
+            f"{_shown_names(unknown)} {'does' if len(unknown) == 1 else 'do'} not appear in the "
             f"expression (its variables: {have})"
         )
     leaves = {name: Value(values[name], name) for name in expression.names if name in values}

@@ -167,6 +167,23 @@ def test_unknown_name_is_named_with_the_real_ones():
         build("a*b", ["a=1", "b=2", "d=3"])
 
 
+def test_unknown_names_are_shown_cut_short():
+    # Names a user typed are echoed within bounds: a 5000-character name, 1000 names.
+    long = "z" * 5000
+    with pytest.raises(ExpressionError) as caught:
+        build("a*b", ["a=1", "b=2", f"{long}=3"])
+    message = str(caught.value)
+    assert len(message) < 200 and "(5000 characters) does not appear" in message
+    many = [f"v{k}=1" for k in range(1000)]
+    with pytest.raises(ExpressionError) as caught:
+        build("a", ["a=1", *many])
+    message = str(caught.value)
+    assert len(message) < 200 and "v0, v1, v2, v3, v4 and 995 more do not appear" in message
+    with pytest.raises(ExpressionError) as caught:
+        parse_assignments([f"{long}=1", f"{long}=2.5{'0' * 3000}"])
+    assert len(str(caught.value)) < 300 and "is given twice (1 and '2.500" in str(caught.value)
+
+
 @pytest.mark.parametrize(
     ("items", "message"),
     [

@@ -9,18 +9,18 @@ import io
 import json
 import os
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import graphviz
+
 from .atomic import write_atomic
 from .engine import Value
-from .errors import GraphvizError, GraphvizNotFoundError
+from .errors import GraphvizError, GraphvizTimeoutError
 from .explain import DEFAULT_MAX_NODES, Explanation, explain
-from .render import DEFAULT_DIGITS, INSTALL_HINT, LONGEST_TIMEOUT, _bigger_stack, draw, node_ids
+from .render import DEFAULT_DIGITS, dot_failure_reason, draw, node_ids, run_dot
 
 __all__ = ["DEFAULT_DOT_TIMEOUT", "GIF_INSTALL_HINT", "Frame", "Stepper", "gif_available"]
 
@@ -160,7 +160,7 @@ class Stepper:
             source = draw(
                 explanation.root, names=True, digits=explanation.digits, max_nodes=None
             ).source
-            self._svg = _mark_svg(_run_dot(source, "svg", self.timeout), explanation)
+            self._svg = _mark_svg(_run_dot(source, self.timeout), explanation)
         return self._svg
 
     def frame_svg(self, index: int, *, caption: bool = True) -> str:
@@ -377,33 +377,20 @@ def _shown_grad(frame: Frame, ids: dict[Value, str], dot_id: str) -> str:
 # --------------------------------------------------------------------------------------------
 # Graphviz and the SVG
 # --------------------------------------------------------------------------------------------
-def _run_dot(source: str, fmt: str, timeout: float) -> str:
-    """Lay out DOT ``source`` with the ``dot`` program, with a time limit."""
+def _run_dot(source: str, timeout: float) -> str:
+    """Lay out DOT ``source`` as SVG with the ``dot`` program (`render.run_dot`: a larger
+    stack, a time limit), with the stepper's own messages."""
     try:
-        done = subprocess.run(
-            ["dot", f"-T{fmt}"],
-            input=source.encode(),
-            capture_output=True,
-            timeout=min(timeout, LONGEST_TIMEOUT),
-            check=False,
-            # dot recurses once per node of a long chain: the default 8 MB stack overflows
-            preexec_fn=_bigger_stack if sys.platform != "win32" else None,
-        )
-    except FileNotFoundError:
-        raise GraphvizNotFoundError(
-            f"the stepper draws the graph with the Graphviz program 'dot', which was not "
-            f"found on PATH; {INSTALL_HINT}"
-        ) from None
-    except subprocess.TimeoutExpired:
+        return run_dot(source, "svg", timeout=timeout, what="the stepper's graph").decode()
+    except GraphvizTimeoutError:
         raise TimeoutError(
             f"Graphviz took more than {timeout:g} s to lay out the graph: step through a "
             "smaller example, or allow more time (timeout=...)"
         ) from None
-    if done.returncode != 0:
-        detail = done.stderr.decode(errors="replace").strip().splitlines()
-        reason = detail[0] if detail else f"exit status {done.returncode}"
-        raise GraphvizError(f"Graphviz could not draw the stepper's graph: {reason}")
-    return done.stdout.decode()
+    except graphviz.CalledProcessError as error:
+        raise GraphvizError(
+            f"Graphviz could not draw the stepper's graph: {dot_failure_reason(error)}"
+        ) from None
 
 
 def _mark_svg(svg: str, explanation: Explanation) -> str:

@@ -128,7 +128,9 @@ def test_replay_is_bitwise_the_engine_on_random_graphs(recipe: Any, data: Any) -
     trace_at = data.draw(st.lists(numbers, min_size=n_inputs, max_size=n_inputs))
     traced = engine_or_error(steps, trace_at)
     assume(not isinstance(traced, Exception))
-    c = compile(lambda *xs: build(steps, xs), trace_at)
+    # Small chunks too: gradient sums handed from one chunk to the next through S.
+    chunk_edges = data.draw(st.sampled_from([1, 2, 5, 2000]))
+    c = compile(lambda *xs: build(steps, xs), trace_at, chunk_edges=chunk_edges)
     assert_bitwise(c(trace_at), traced)
     for _ in range(3):  # new points: the same numbers as the engine, or the same error
         xs = data.draw(st.lists(numbers, min_size=n_inputs, max_size=n_inputs))
@@ -171,6 +173,31 @@ def test_shared_subexpressions_same_operand_and_constant_folding() -> None:
     xs = [1.5, -0.5]
     c = compile(f, xs)
     for point in ([1.5, -0.5], [0.3, 2.0], [-1.2, 0.0], [2.0, -0.0]):
+        leaves = [Value(x) for x in point]
+        root = f(*leaves)
+        root.backward()
+        assert_bitwise(c(point), (root.data, [leaf.grad for leaf in leaves]))
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x, y: x * y + x,  # a sum handed on to x, which then feeds x * y
+        lambda x, y: x + x * y,
+        lambda x, y: (x * y + x) + y,
+        lambda x, y: (x + y) * (x + y) + x,
+        lambda x, y: x + x,
+        lambda x, y: x - x + y,
+        lambda x, y: (x - y) + (y - x) * x,
+        lambda x, y: fused.linear([x * y, y], x, [2.0, -1.0]) + y,
+    ],
+)
+@pytest.mark.parametrize("chunk_edges", [1, 2, 2000])
+def test_sums_handed_on_to_operands(f: Any, chunk_edges: int) -> None:
+    # Where a node's derivative is 1, its operand's gradient sum starts as the node's own;
+    # each sum must stay apart from every other (two operands, chunk boundaries).
+    c = compile(f, [1.5, -0.5], chunk_edges=chunk_edges)
+    for point in ([1.5, -0.5], [0.3, 2.0], [-1.2, 0.0], [2.0, -0.0], [-0.0, 3.0]):
         leaves = [Value(x) for x in point]
         root = f(*leaves)
         root.backward()

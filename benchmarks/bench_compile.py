@@ -148,10 +148,24 @@ def interpret(graph: _Graph) -> Callable[[list[float]], tuple[float, list[float]
 # --------------------------------------------------------------------------------------------
 # Chains
 # --------------------------------------------------------------------------------------------
-def _time_ns(f: Callable[[], object]) -> int:
+BATCH_NS = 2_000_000
+"""Each sample times as many calls as fill about this long (timeit's way): a single call of a
+1000-op graph lasts 50-100 us, where one cold call after `gc.collect` (caches emptied) would
+measure the cold start rather than the replay."""
+
+
+def _time_ns(f: Callable[[], object], calls: int = 1) -> int:
+    """Nanoseconds per call of ``f``, over ``calls`` calls in a row."""
     t = time.perf_counter_ns()
+    for _ in range(calls):
+        f()
+    return (time.perf_counter_ns() - t) // calls
+
+
+def _calls_per_sample(f: Callable[[], object]) -> int:
+    """How many calls of ``f`` fill `BATCH_NS` (from one timed call, after a warm-up)."""
     f()
-    return time.perf_counter_ns() - t
+    return max(1, math.ceil(BATCH_NS / max(_time_ns(f), 1)))
 
 
 def _chain_row(
@@ -193,10 +207,11 @@ def _chain_row(
         runs["interpreter"] = lambda: interpreter(xs)
     samples: dict[str, list[int]] = {name: [] for name in runs}
     names = list(runs)
+    calls = {name: _calls_per_sample(run) for name, run in runs.items()}
     for repeat in range(repeats):
         for name in names[repeat % len(names) :] + names[: repeat % len(names)]:
             gc.collect()
-            samples[name].append(_time_ns(runs[name]))
+            samples[name].append(_time_ns(runs[name], calls[name]))
     row = {name: _median_ns(s) / ops / 1000 for name, s in samples.items()}  # us per op
     row["compile"] = _median_ns(t_compile) / ops / 1000
     row["ops"] = ops
@@ -346,9 +361,10 @@ def logistic_report(iterations: int, engine_iterations: int, repeats: int = 7) -
     for fused in (True, False):
         gc.collect()
         t = time.perf_counter()
+        # The plain engine (compiled=False): train itself compiles by default.
         reference = logistic.train(
             X, Y, engine="value", fused=fused, num_iterations=engine_iterations,
-            learning_rate=rate, progress=False,
+            learning_rate=rate, progress=False, compiled=False,
         )  # fmt: skip
         engine_s = (time.perf_counter() - t) * iterations / engine_iterations
         # The same trajectory, bit for bit, over the engine's iterations:

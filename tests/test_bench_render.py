@@ -1,22 +1,15 @@
 """Smoke test of benchmarks/bench_render.py: every shape has the size asked for, and a quick
 run prints the table. No timing is asserted (timings belong in the benchmark's output)."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
+from bench_scripts import load
 
 from micrograd_lr.graph import size
-
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_render.py"
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_render", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load("bench_render")
     return module
 
 

@@ -5,20 +5,15 @@ No timing is asserted here (timings belong in the benchmark's output, not in tes
 
 import importlib.util
 import random
-from pathlib import Path
 
 import pytest
-
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_nn.py"
+from bench_scripts import load
 
 
 @pytest.fixture(scope="module")
 def bench():
     pytest.importorskip("sklearn")
-    spec = importlib.util.spec_from_file_location("bench_nn", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load("bench_nn")
     return module
 
 

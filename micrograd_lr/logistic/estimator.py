@@ -68,8 +68,8 @@ class LogisticRegression(ClassifierBase):
         `~micrograd_lr.logistic.value_graph.COMPILE_AFTER` evaluations on the engine, the
         graph is traced and replayed compiled (`micrograd_lr.compile`; the same numbers bit
         for bit, faster for long fits). False keeps the plain engine. The softmax graph
-        (more than two classes) always runs on the engine: it branches on which logit of
-        each example is largest.
+        (more than two classes) always runs on the engine: it folds each example's largest
+        logit in as a number, which a trace would freeze.
     progress : bool or None, default False
         A tqdm bar on stderr showing the solver's iterations and objective: None shows it
         when tqdm is installed and stderr is a terminal, True always (tqdm required).

@@ -491,7 +491,8 @@ class _Codegen:
                     # The engine's 0.0 + gi is gi bit for bit: no gradient sum is ever -0.0
                     # (each starts as 0.0 + x or 1.0, and a sum is -0.0 only of two -0.0s).
                     # So the operand takes over this node's variable, which is final now;
-                    # once per node, so that two operands never share one sum.
+                    # once per node, so that two operands never share one sum (a second one
+                    # gets a copy, below).
                     gnames[a] = gi
                     handed_on = True
                     if a < lo:
@@ -503,7 +504,7 @@ class _Codegen:
                     continue
                 ga = gnames[a] = f"g{len(gnames)}"
                 if state[a] == 0:
-                    back.append(f"{ga} = 0.0 + {term}")
+                    back.append(f"{ga} = {gi}" if term == gi else f"{ga} = 0.0 + {term}")
                 else:  # state 1: the partial sum from later chunks
                     back.append(f"{ga} = S[{param(self.grad_slot[a])}] + {term}")
                 if a < lo:

@@ -42,9 +42,18 @@ __all__ = [
     "logit_signs",
 ]
 
-CHUNK_EDGES = 2000
+CHUNK_EDGES = 500
 """About how many statements one generated function holds: compiling one huge function
-costs more than linear time in CPython, bounded chunks keep it linear."""
+costs more than linear time in CPython, bounded chunks keep it linear, and small functions
+replay faster too (their frames stay small: 15-25% on chains of 1e3-1e4 ops against chunks of
+2000, measured by benchmarks/bench_compile.py)."""
+
+REFERENCE_STATEMENTS = 40
+"""A chunk holds at least this many statements per value it reads from outside itself (an
+input or an earlier chunk's node, each loaded on entry and its gradient handed on at exit),
+so that those loads stay a small share of it: logistic regression's chunks, which all read
+the 31 parameters, hold 1240 statements or more. Never more than ``4 * chunk_edges``, which
+keeps compiling linear however much a chunk reads."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -340,7 +349,8 @@ class _Codegen:
         return self.n_slots - 1
 
     def _chunk_bounds(self, chunk_edges: int) -> list[tuple[int, int]]:
-        """Chunks of about ``chunk_edges / 4`` to ``chunk_edges`` statements, cut where the
+        """Chunks of about ``chunk_edges / 4`` to ``chunk_edges`` statements (more where a
+        chunk reads many values from outside, see `REFERENCE_STATEMENTS`), cut where the
         content says so (after a node whose operation and folded numbers hash to 0 mod 32,
         as rsync cuts files): after a local change to a graph, such as a re-trace where one
         branch went the other way, the cuts fall in the same places again, so the chunks
@@ -349,12 +359,21 @@ class _Codegen:
         bounds: list[tuple[int, int]] = []
         lo = cost = 0
         smallest = max(1, chunk_edges // 4)
-        for i, (op, args) in enumerate(zip(self.g.ops, self.g.args, strict=True)):
+        inputs, ops = self.g.inputs, self.g.ops
+        outside: set[int] = set()  # what the chunk reads from inputs and earlier chunks
+        for i, (op, args) in enumerate(zip(ops, self.g.args, strict=True)):
             cost += 1 + len(args)
             self.chunk_of[i] = len(bounds)
-            if cost >= chunk_edges or (cost >= smallest and _content_hash(op, args) % 32 == 0):
+            for a in args:
+                if type(a) is int and (a in inputs or (a < lo and ops[a] is not None)):
+                    outside.add(a)
+            least = min(REFERENCE_STATEMENTS * len(outside), 4 * chunk_edges)
+            if cost >= max(chunk_edges, least) or (
+                cost >= max(smallest, least) and _content_hash(op, args) % 32 == 0
+            ):
                 bounds.append((lo, i + 1))
                 lo, cost = i + 1, 0
+                outside.clear()
         if lo < len(self.g):
             bounds.append((lo, len(self.g)))
         return bounds
@@ -1030,7 +1049,7 @@ def compile_hessian(
         The point to trace at.
     labels : sequence of str, optional
         Labels for the leaves (default ``x0``, ``x1``, ...).
-    chunk_edges : int, default 2000
+    chunk_edges : int, default 500
     key : callable, optional
         As for `compile`: names the branches ``f`` itself takes at a point.
 
@@ -1104,7 +1123,7 @@ def compile(
     labels : sequence of str, optional
         Labels for leaves made from numbers (default ``x0``, ``x1``, ...); error messages
         name them.
-    chunk_edges : int, default 2000
+    chunk_edges : int, default 500
         About how many statements each generated function holds.
     create_graph : bool, default False
         Compile the gradient graph too: return `compile_hessian`'s `CompiledHessian`,

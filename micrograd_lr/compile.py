@@ -51,9 +51,9 @@ replay faster too (their frames stay small: 15-25% on chains of 1e3-1e4 ops agai
 REFERENCE_STATEMENTS = 40
 """A chunk holds at least this many statements per value it reads from outside itself (an
 input or an earlier chunk's node, each loaded on entry and its gradient handed on at exit),
-so that those loads stay a small share of it: logistic regression's chunks, which all read
-the 31 parameters, hold 1240 statements or more. Never more than ``4 * chunk_edges``, which
-keeps compiling linear however much a chunk reads."""
+up to ``2 * chunk_edges``, so that those loads stay a small share of it: logistic
+regression's chunks, which all read its 31 parameters, hold 1000-2000 statements. No chunk
+holds more than ``4 * chunk_edges``, which keeps compiling linear however much it reads."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -367,10 +367,11 @@ class _Codegen:
             for a in args:
                 if type(a) is int and (a in inputs or (a < lo and ops[a] is not None)):
                     outside.add(a)
-            least = min(REFERENCE_STATEMENTS * len(outside), 4 * chunk_edges)
-            if cost >= max(chunk_edges, least) or (
-                cost >= max(smallest, least) and _content_hash(op, args) % 32 == 0
-            ):
+            # Cut where the content says so once the chunk is big enough for what it reads,
+            # and at the latest at four times that (never later than 4 * chunk_edges).
+            low = min(max(smallest, REFERENCE_STATEMENTS * len(outside)), 2 * chunk_edges)
+            high = min(max(chunk_edges, 4 * low), 4 * chunk_edges)
+            if cost >= high or (cost >= low and _content_hash(op, args) % 32 == 0):
                 bounds.append((lo, i + 1))
                 lo, cost = i + 1, 0
                 outside.clear()

@@ -42,18 +42,21 @@ __all__ = [
     "logit_signs",
 ]
 
-CHUNK_EDGES = 500
-"""About how many statements one generated function holds: compiling one huge function
-costs more than linear time in CPython, bounded chunks keep it linear, and small functions
-replay faster too (their frames stay small: 15-25% on chains of 1e3-1e4 ops against chunks of
-2000, measured by benchmarks/bench_compile.py)."""
+CHUNK_EDGES = 125
+"""About how many statements one generated function holds, at the least (see
+`REFERENCE_STATEMENTS`). Compiling one huge function costs CPython more than linear time;
+small ones compile faster per statement, more of them repeat (and are compiled once), and
+they replay no slower: on the benchmark's chains of 1000 ops, trace + compile took 14-19
+engine passes with this size, against 21-32 with 500 and 24-39 with 2000, measured by
+benchmarks/bench_compile.py."""
 
 REFERENCE_STATEMENTS = 40
 """A chunk holds at least this many statements per value it reads from outside itself (an
 input or an earlier chunk's node, each loaded on entry and its gradient handed on at exit),
-up to ``2 * chunk_edges``, so that those loads stay a small share of it: logistic
-regression's chunks, which all read its 31 parameters, hold 1000-2000 statements. No chunk
-holds more than ``4 * chunk_edges``, which keeps compiling linear however much it reads."""
+up to ``8 * chunk_edges``, so that those loads stay a small share of it: a chain's chunks hold
+about 120-480 statements, and logistic regression's, which all read its 31 parameters,
+1000-2000. No chunk holds more than ``16 * chunk_edges``, which keeps compiling linear
+however much it reads."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -369,8 +372,8 @@ class _Codegen:
                     outside.add(a)
             # Cut where the content says so once the chunk is big enough for what it reads,
             # and at the latest at four times that (never later than 4 * chunk_edges).
-            low = min(max(smallest, REFERENCE_STATEMENTS * len(outside)), 2 * chunk_edges)
-            high = min(max(chunk_edges, 4 * low), 4 * chunk_edges)
+            low = min(max(smallest, REFERENCE_STATEMENTS * len(outside)), 8 * chunk_edges)
+            high = min(max(chunk_edges, 4 * low), 16 * chunk_edges)
             if cost >= high or (cost >= low and _content_hash(op, args) % 32 == 0):
                 bounds.append((lo, i + 1))
                 lo, cost = i + 1, 0
@@ -1050,7 +1053,7 @@ def compile_hessian(
         The point to trace at.
     labels : sequence of str, optional
         Labels for the leaves (default ``x0``, ``x1``, ...).
-    chunk_edges : int, default 500
+    chunk_edges : int, default 125
     key : callable, optional
         As for `compile`: names the branches ``f`` itself takes at a point.
 
@@ -1124,7 +1127,7 @@ def compile(
     labels : sequence of str, optional
         Labels for leaves made from numbers (default ``x0``, ``x1``, ...); error messages
         name them.
-    chunk_edges : int, default 500
+    chunk_edges : int, default 125
         About how many statements each generated function holds.
     create_graph : bool, default False
         Compile the gradient graph too: return `compile_hessian`'s `CompiledHessian`,

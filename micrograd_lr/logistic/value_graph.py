@@ -14,7 +14,7 @@ from ..autodiff import grad
 from ..engine import Value
 from ._checks import _check_b, _check_data, _check_finite, _check_finite_w, _check_w
 
-__all__ = ["COMPILE_AFTER", "cost_graph", "value_derivatives", "value_propagate"]
+__all__ = ["COMPILE_AFTER", "CostDerivatives", "cost_graph", "value_derivatives", "value_propagate"]
 
 COMPILE_AFTER = 50
 """Engine evaluations of the cost graph's derivatives (of each kind: gradients, Hessians)

@@ -43,17 +43,18 @@ __all__ = [
 ]
 
 CHUNK_EDGES = 125
-"""About how many statements one generated function holds, at the least (see
-`REFERENCE_STATEMENTS`). Compiling one huge function costs CPython more than linear time;
-small ones compile faster per statement, more of them repeat (and are compiled once), and
-they replay no slower: on the benchmark's chains of 1000 ops, trace + compile took 14-19
-engine passes with this size, against 21-32 with 500 and 24-39 with 2000, measured by
-benchmarks/bench_compile.py."""
+"""The size of the generated functions, in statements: a chunk is cut where its content says
+so once it holds a quarter of this (or `REFERENCE_STATEMENTS` per value it reads from
+outside, if more), and at the latest at four times that, never before this many. Compiling
+one huge function costs CPython more than linear time; small ones compile faster per
+statement, more of them repeat (and are compiled once), and they replay no slower: on the
+benchmark's chains of 1000 ops, trace + compile took 14-19 engine passes with this size,
+against 21-32 with 500 and 24-39 with 2000, measured by benchmarks/bench_compile.py."""
 
 REFERENCE_STATEMENTS = 40
-"""A chunk holds at least this many statements per value it reads from outside itself (an
-input or an earlier chunk's node, each loaded on entry and its gradient handed on at exit),
-up to ``8 * chunk_edges``, so that those loads stay a small share of it: a chain's chunks hold
+"""Statements a chunk holds at least per value it reads from outside itself (an input or an
+earlier chunk's node, each loaded on entry and its gradient handed on at exit), up to
+``8 * chunk_edges``, so that those loads stay a small share of it: a chain's chunks hold
 about 120-480 statements, and logistic regression's, which all read its 31 parameters,
 1000-2000. No chunk holds more than ``16 * chunk_edges``, which keeps compiling linear
 however much it reads."""
@@ -353,12 +354,12 @@ class _Codegen:
 
     def _chunk_bounds(self, chunk_edges: int) -> list[tuple[int, int]]:
         """Chunks of about ``chunk_edges / 4`` to ``chunk_edges`` statements (more where a
-        chunk reads many values from outside, see `REFERENCE_STATEMENTS`), cut where the
-        content says so (after a node whose operation and folded numbers hash to 0 mod 32,
-        as rsync cuts files): after a local change to a graph, such as a re-trace where one
-        branch went the other way, the cuts fall in the same places again, so the chunks
-        after the change have the same source as before and their compiled functions are
-        reused."""
+        chunk reads many values from outside, see `CHUNK_EDGES` and `REFERENCE_STATEMENTS`),
+        cut where the content says so (after a node whose operation and folded numbers
+        hash to 0 mod 32, as rsync cuts files): after a local change to a graph, such as a
+        re-trace where one branch went the other way, the cuts fall in the same places
+        again, so the chunks after the change have the same source as before and their
+        compiled functions are reused."""
         bounds: list[tuple[int, int]] = []
         lo = cost = 0
         smallest = max(1, chunk_edges // 4)
@@ -371,7 +372,7 @@ class _Codegen:
                 if type(a) is int and (a in inputs or (a < lo and ops[a] is not None)):
                     outside.add(a)
             # Cut where the content says so once the chunk is big enough for what it reads,
-            # and at the latest at four times that (never later than 4 * chunk_edges).
+            # and at the latest at four times that (never later than 16 * chunk_edges).
             low = min(max(smallest, REFERENCE_STATEMENTS * len(outside)), 8 * chunk_edges)
             high = min(max(chunk_edges, 4 * low), 16 * chunk_edges)
             if cost >= high or (cost >= low and _content_hash(op, args) % 32 == 0):
@@ -1128,7 +1129,7 @@ def compile(
         Labels for leaves made from numbers (default ``x0``, ``x1``, ...); error messages
         name them.
     chunk_edges : int, default 125
-        About how many statements each generated function holds.
+        The size of the generated functions, in statements (see `CHUNK_EDGES`).
     create_graph : bool, default False
         Compile the gradient graph too: return `compile_hessian`'s `CompiledHessian`,
         whose calls give ``(value, grad, hessian)`` (function form only).

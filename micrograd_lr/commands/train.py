@@ -478,9 +478,8 @@ def _run_estimator(plan: _Plan) -> int:
         "max_iter": iterations,
         "tol": plan.tol,
         "engine": args.engine,
+        "compiled": args.compiled,  # --no-compile is refused where it would not apply
     }
-    if args.engine == "value" and train_set.k == 2:
-        options["compiled"] = args.compiled
     if rate != "auto":
         options["learning_rate"] = rate
     # Imported here: the estimator brings scikit-learn's base classes when installed (about

@@ -16,6 +16,7 @@ control flow does not depend on the data (``if x.data > 0: ...``). See ``check_e
 from __future__ import annotations
 
 import builtins
+import contextlib
 import hashlib
 import math
 import operator
@@ -32,6 +33,7 @@ from . import fused
 from .engine import OPS, Op, Value
 from .errors import TraceMismatchError
 from .graph import consumers_first
+from .lanes import LanePlan, NoLanes, _Fail
 
 __all__ = [
     "Compiled",
@@ -50,6 +52,12 @@ one huge function costs CPython more than linear time; small ones compile faster
 statement, more of them repeat (and are compiled once), and they replay no slower: on the
 benchmark's chains of 1000 ops, trace + compile took 14-19 engine passes with this size,
 against 21-32 with 500 and 24-39 with 2000, measured by benchmarks/bench_compile.py."""
+
+LANES_MIN_NODES_PER_STEP = 16
+"""With ``vectorize=None`` (the default), a graph is replayed in lanes (`micrograd_lr.lanes`)
+when it has at least this many nodes per lane step; otherwise as straight-line code. A lane
+step costs a few microseconds however many nodes it holds, a straight-line statement about
+0.05-0.1 us: 16 nodes a step is where lanes start to win."""
 
 REFERENCE_STATEMENTS = 40
 """Statements a chunk holds at least per value it reads from outside itself (an input or an
@@ -178,10 +186,6 @@ _REBUILD: dict[Any, Callable[..., Value]] = {
     _RELU_F: Value.relu,
     fused.log_loss_float: fused.log_loss,
 }
-
-
-class _Fail(Exception):
-    """A guard in generated code saw an input the engine would refuse."""
 
 
 def _fail() -> None:
@@ -588,7 +592,9 @@ class _Codegen:
 # The compiled object
 # --------------------------------------------------------------------------------------------
 class _Program:
-    """One traced graph compiled: the chunk functions and where results land in ``S``."""
+    """One traced graph compiled: the chunk functions and where results land in ``S``; or,
+    where the graph repeats itself across lanes, a `LanePlan` (``lanes``) filling the same
+    ``S``."""
 
     __slots__ = (
         "branch_slots",
@@ -598,6 +604,8 @@ class _Program:
         "graph",
         "input_labels",
         "keys",
+        "lane_outputs",
+        "lanes",
         "n_inputs",
         "n_nodes",
         "n_slots",
@@ -616,9 +624,46 @@ class _Program:
         chunk_edges: int,
         watch: bool = False,
         cache: dict[bytes, Any] | None = None,
+        vectorize: bool | None = False,
     ) -> None:
         graph = _Graph(root, inputs)
         self.branches = _branches(graph) if watch else []
+        self.named_slots: dict[str, int] = {}
+        if named:
+            for i, label in enumerate(graph.labels):
+                if label and label in self.named_slots:
+                    raise ValueError(
+                        f"two nodes are labelled {label!r}: named gradients need distinct "
+                        "labels (relabel one, or compile with named=False)"
+                    )
+                if label:
+                    self.named_slots[label] = i
+        self.n_inputs = len(inputs)
+        self.input_labels = [x.label for x in inputs]
+        self.n_nodes = len(graph)
+        self.structure = graph.structure() if keep_structure else None
+        self.graph = graph  # kept to raise the engine's own errors (see failed)
+        self.lanes: LanePlan | None = None
+        if vectorize is not False and not watch:
+            with contextlib.suppress(NoLanes):
+                self.lanes = LanePlan(
+                    graph, min_nodes_per_step=0.0 if vectorize else LANES_MIN_NODES_PER_STEP
+                )
+        if self.lanes is not None:
+            # S: the value, a zero, each input's gradient, each named node's gradient.
+            self.chunks: tuple[Any, ...] = ()
+            self.keys: list[bytes] = []
+            self.value_slot = 0
+            position = {k: i for i, k in graph.inputs.items()}
+            self.grad_slots = tuple(2 + k for k in range(len(inputs)))
+            # The forward positions whose gradients follow the value and the zero in S.
+            self.lane_outputs = [position.get(k, -1) for k in range(len(inputs))]
+            self.lane_outputs += self.named_slots.values()
+            first = 2 + len(inputs)
+            for slot, label in enumerate(self.named_slots, first):
+                self.named_slots[label] = slot
+            self.n_slots = first + len(self.named_slots)
+            return
         gen = _Codegen(
             graph, named=named, chunk_edges=chunk_edges, watch=[i for i, _ in self.branches]
         )
@@ -632,25 +677,22 @@ class _Program:
             gen.output_slots[position[k]] if k in position else gen.zero_slot
             for k in range(len(inputs))
         )
-        self.named_slots: dict[str, int] = {}
-        if named:
-            for i, label in enumerate(graph.labels):
-                if not label:
-                    continue
-                if label in self.named_slots:
-                    raise ValueError(
-                        f"two nodes are labelled {label!r}: named gradients need distinct "
-                        "labels (relabel one, or compile with named=False)"
-                    )
-                self.named_slots[label] = gen.output_slots[i]
-        self.n_inputs = len(inputs)
-        self.input_labels = [x.label for x in inputs]
-        self.n_nodes = len(graph)
-        self.structure = graph.structure() if keep_structure else None
-        self.graph = graph  # kept to raise the engine's own errors (see failed)
+        for label, i in self.named_slots.items():
+            self.named_slots[label] = gen.output_slots[i]
         del gen
 
+    def _run_lanes(self, lanes: LanePlan, xs: list[float]) -> list[float]:
+        value, _, G = lanes.run(xs)
+        gradient = lanes.gradient
+        return [value, 0.0, *[gradient(G, i) if i >= 0 else 0.0 for i in self.lane_outputs]]
+
     def run(self, xs: list[float], build: Callable[[list[Value]], Value] | None) -> list[float]:
+        if self.lanes is not None:
+            try:
+                return self._run_lanes(self.lanes, xs)
+            except Exception as exc:
+                failure = exc
+            self.failed(xs, failure, build)
         S = [0.0] * self.n_slots
         gens = [chunk(xs, S, P) for chunk, P in self.chunks]
         try:
@@ -665,6 +707,19 @@ class _Program:
         del gens  # outside the handler: the engine's error is not chained to the replay's
         self.failed(xs, failure, build)
         raise AssertionError("unreachable")
+
+    def value(self, xs: list[float], build: Callable[[list[Value]], Value] | None) -> float:
+        """The root's value alone (no backward pass)."""
+        try:
+            if self.lanes is not None:
+                return self.lanes.forward(xs)
+            S = [0.0] * self.n_slots
+            for chunk, P in self.chunks:
+                next(chunk(xs, S, P))
+            return S[self.value_slot]
+        except Exception as exc:
+            failure = exc
+        self.failed(xs, failure, build)
 
     def failed(
         self, xs: list[float], exc: Exception, build: Callable[[list[Value]], Value] | None
@@ -782,8 +837,10 @@ class Compiled:
         key: Callable[[list[float]], Hashable] | None = None,
         max_traces: int = 8,
         chunk_edges: int = CHUNK_EDGES,
+        vectorize: bool | None = None,
     ) -> None:
         self._build = build
+        self._vectorize = vectorize
         self._named = named
         self._check_every = check_every
         self._key = key
@@ -813,6 +870,7 @@ class Compiled:
             keep_structure=self._check_every is not None,
             chunk_edges=self._chunk_edges,
             cache=self._cache,
+            vectorize=self._vectorize,
         )
 
     def _prune(self) -> None:
@@ -905,30 +963,29 @@ class Compiled:
     def forward(self, *x: Any) -> float:
         """The value alone (the backward pass is skipped)."""
         xs = _as_floats(x[0] if len(x) == 1 and not isinstance(x[0], Real) else x, self.n_inputs)
-        program = self._program(xs)
-        S = [0.0] * program.n_slots
-        try:
-            for chunk, P in program.chunks:
-                next(chunk(xs, S, P))
-        except Exception as exc:
-            failure = exc
-        else:
-            return S[program.value_slot]
-        program.failed(xs, failure, self._build)
-        raise AssertionError("unreachable")
+        return self._program(xs).value(xs, self._build)
 
     def source(self) -> str:
         """The generated Python of the (most recent) trace, chunk by chunk: to read how a
         replay computes, in the engine's order. ``X`` holds the inputs, ``S`` the values and
         gradients passed between chunks and the results, ``P`` a chunk's positions in them.
+        A trace replayed in lanes lists its steps instead (see `vectorized`).
         """
         program = next(reversed(self._programs.values()))
+        if program.lanes is not None:
+            return program.lanes.describe()
         gen = _Codegen(program.graph, named=self._named, chunk_edges=self._chunk_edges)
         parts = [gen._chunk_source(lo, hi)[0] for lo, hi in reversed(gen.bounds)]
         return "\n".join(reversed(parts))
 
+    @property
+    def vectorized(self) -> bool:
+        """Whether the (most recent) trace is replayed in lanes (`micrograd_lr.lanes`)."""
+        return next(reversed(self._programs.values())).lanes is not None
+
     def __repr__(self) -> str:
-        return f"<Compiled: {self.n_inputs} inputs, {self.n_nodes} nodes>"
+        how = ", in lanes" if self.vectorized else ""
+        return f"<Compiled: {self.n_inputs} inputs, {self.n_nodes} nodes{how}>"
 
 
 class _HessianTrace:
@@ -1105,6 +1162,7 @@ def compile(
     labels: Sequence[str] | None = None,
     chunk_edges: int = CHUNK_EDGES,
     create_graph: bool = False,
+    vectorize: bool | None = None,
 ) -> Any:
     """Trace a graph of Values once and return a `Compiled` replay of it.
 
@@ -1133,6 +1191,13 @@ def compile(
     create_graph : bool, default False
         Compile the gradient graph too: return `compile_hessian`'s `CompiledHessian`,
         whose calls give ``(value, grad, hessian)`` (function form only).
+    vectorize : bool or None, default None
+        Replay in lanes (`micrograd_lr.lanes`): each group of nodes that repeat one
+        operation on operands of the same kinds, such as one per training example, is
+        computed by one NumPy operation, with the same bits. None: where the graph has at
+        least `LANES_MIN_NODES_PER_STEP` nodes per group; True: wherever the graph allows it
+        (an order of gradient shares the groups cannot follow falls back to straight-line
+        code); False: never. `Compiled.vectorized` tells which was chosen.
 
     Returns
     -------
@@ -1152,10 +1217,10 @@ def compile(
     ):
         raise ValueError(f"check_every must be a positive int, got {check_every!r}")
     if create_graph:
-        if isinstance(f, Value) or named or check_every is not None or key is not None:
+        if isinstance(f, Value) or named or check_every is not None or key is not None or vectorize:
             raise TypeError(
-                "create_graph=True takes a function (not a root) and no named, check_every "
-                "or key: it re-traces by itself where the gradient graph changes"
+                "create_graph=True takes a function (not a root) and no named, check_every, "
+                "key or vectorize: it re-traces by itself where the gradient graph changes"
             )
         return compile_hessian(f, inputs, labels=labels, chunk_edges=chunk_edges)
     if isinstance(f, Value):
@@ -1172,7 +1237,9 @@ def compile(
                     f"{type(x).__name__}"
                 )
             roots_leaves.append(x)
-        return Compiled(None, f, roots_leaves, named=named, chunk_edges=chunk_edges)
+        return Compiled(
+            None, f, roots_leaves, named=named, chunk_edges=chunk_edges, vectorize=vectorize
+        )
     if not callable(f):
         raise TypeError(f"f must be a function of Values or a Value, got {type(f).__name__}")
     leaves = _leaves(inputs, labels)
@@ -1185,6 +1252,7 @@ def compile(
         check_every=check_every,
         key=key,
         chunk_edges=chunk_edges,
+        vectorize=vectorize,
     )
 
 
@@ -1224,6 +1292,7 @@ def compile_gradient(
     *,
     key: Callable[[list[float]], Hashable] | None = None,
     check_every: int | None = None,
+    vectorize: bool | None = None,
 ) -> Callable[[ArrayLike], tuple[float, NDArray[np.float64]]]:
     """``build_cost(*values) -> Value`` compiled into ``gradient(x) -> (cost, grad array)``.
 
@@ -1237,7 +1306,7 @@ def compile_gradient(
     >>> cost, g.tolist()
     (2.25, [6.0, 3.0])
     """
-    compiled = compile(build_cost, inputs, key=key, check_every=check_every)
+    compiled = compile(build_cost, inputs, key=key, check_every=check_every, vectorize=vectorize)
 
     def gradient(x: ArrayLike) -> tuple[float, NDArray[np.float64]]:
         value, grad = compiled(x if isinstance(x, np.ndarray) else list(x))  # type: ignore[arg-type]

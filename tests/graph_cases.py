@@ -1,0 +1,108 @@
+"""Random Value graphs as recipes that the engine and a compiled replay both evaluate, and the
+bitwise comparison of their results (shared by test_compile and test_lanes)."""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Sequence
+from typing import Any
+
+from hypothesis import strategies as st
+
+from micrograd_lr import Value, fused
+
+# --------------------------------------------------------------------------------------------
+# Random graphs, as recipes that the engine and the compiled replay both evaluate
+# --------------------------------------------------------------------------------------------
+UNARY = ("neg", "abs", "exp", "log", "tanh", "sigmoid", "relu")
+BINARY = ("add", "sub", "mul", "div", "pow")
+SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 3.0, 1e-320, 700.0, -800.0, math.inf, math.nan]
+
+numbers = st.floats(-4, 4, allow_nan=False) | st.sampled_from(SPECIAL)
+constants = st.sampled_from([0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 3, -2.5, 0.999, 1e-3])
+
+
+@st.composite
+def recipes(draw: Any) -> tuple[int, list[tuple[Any, ...]]]:
+    """``(n_inputs, steps)``: each step makes one node from earlier nodes (by index; the
+    same index twice is the same node as both operands) and folded numbers."""
+    n_inputs = draw(st.integers(1, 4))
+    steps: list[tuple[Any, ...]] = []
+    for _ in range(draw(st.integers(1, 14))):
+        available = n_inputs + len(steps)
+        pick = st.integers(0, available - 1)
+        kind = draw(st.sampled_from(("unary", "binary", "left", "right", "linear", "mean", "ll")))
+        if kind == "unary":
+            steps.append(("unary", draw(st.sampled_from(UNARY)), draw(pick)))
+        elif kind == "binary":
+            steps.append(("binary", draw(st.sampled_from(BINARY)), draw(pick), draw(pick)))
+        elif kind in ("left", "right"):  # a folded number on the left or the right
+            steps.append((kind, draw(st.sampled_from(BINARY)), draw(pick), draw(constants)))
+        elif kind == "linear":
+            k = draw(st.integers(1, 3))
+            ws = [draw(pick) for _ in range(k)]
+            row = [draw(st.floats(-2, 2, allow_nan=False)) for _ in range(k)]
+            steps.append(("linear", ws, draw(pick), row))
+        elif kind == "mean":
+            steps.append(("mean", [draw(pick) for _ in range(draw(st.integers(1, 4)))]))
+        else:
+            steps.append(("ll", draw(pick), draw(st.sampled_from([0.0, 1.0]))))
+    return n_inputs, steps
+
+
+def build(steps: Sequence[tuple[Any, ...]], leaves: Sequence[Value]) -> Value:
+    import operator
+
+    nodes = list(leaves)
+    binary = {"add": operator.add, "sub": operator.sub, "mul": operator.mul}
+    binary.update(div=operator.truediv, pow=operator.pow)
+    for step in steps:
+        kind = step[0]
+        if kind == "unary":
+            x = nodes[step[2]]
+            name = step[1]
+            nodes.append(-x if name == "neg" else abs(x) if name == "abs" else getattr(x, name)())
+        elif kind == "binary":
+            nodes.append(binary[step[1]](nodes[step[2]], nodes[step[3]]))
+        elif kind == "left":
+            nodes.append(binary[step[1]](step[3], nodes[step[2]]))
+        elif kind == "right":
+            nodes.append(binary[step[1]](nodes[step[2]], step[3]))
+        elif kind == "linear":
+            nodes.append(fused.linear([nodes[i] for i in step[1]], nodes[step[2]], step[3]))
+        elif kind == "mean":
+            nodes.append(fused.mean([nodes[i] for i in step[1]]))
+        else:
+            nodes.append(fused.log_loss(nodes[step[1]], step[2]))
+    # Every node reaches the root: a replay computes only what reaches the root, so a node
+    # off to the side would raise in the engine and not in the replay.
+    made = nodes[len(leaves) :]
+    return made[0] if len(made) == 1 else fused.mean(made)
+
+
+def bits(x: float) -> bytes:
+    """The float's bits; every NaN alike. Which NaN an operation on two NaNs returns is not
+    fixed even by the engine: CPython's specialized float addition may return either
+    operand's (so its sign can differ between two runs of the same code)."""
+    return b"nan" if math.isnan(x) else struct.pack("<d", x)
+
+
+def engine_result(steps: Any, xs: Sequence[float]) -> tuple[float, list[float]]:
+    leaves = [Value(x, f"x{k}") for k, x in enumerate(xs)]
+    root = build(steps, leaves)
+    root.backward()
+    return root.data, [leaf.grad for leaf in leaves]
+
+
+def assert_bitwise(got: tuple[float, Any], expected: tuple[float, list[float]]) -> None:
+    value, grad = got
+    assert bits(value) == bits(expected[0]), (value, expected[0])
+    assert [bits(g) for g in grad.tolist()] == [bits(g) for g in expected[1]], (grad, expected[1])
+
+
+def engine_or_error(steps: Any, xs: Sequence[float]) -> Any:
+    try:
+        return engine_result(steps, xs)
+    except (ArithmeticError, ValueError) as exc:
+        return exc

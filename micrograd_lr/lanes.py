@@ -257,18 +257,40 @@ class LanePlan:
         kinds: list[Any] = []  # per class: ("input", k), ("const",) or the Op
         found: dict[Any, int] = {}
         n_op_classes = 0
+        consumers = [0] * n
+        opkeys: dict[int, Any] = {}  # by id(op): a linear node's op is its own, per row
         for i in range(n):
             op = ops[i]
             if op is None:
                 key: Any = ("input", inputs[i]) if i in inputs else ("const",)
             else:
-                code = getattr(op.forward, "__code__", None)
-                opkey = ("linear",) if code is _LINEAR_CODE else id(op)
-                key = (opkey, *[cls[a] if type(a) is int else None for a in args_of[i]])
+                opkey = opkeys.get(id(op))
+                if opkey is None:
+                    code = getattr(op.forward, "__code__", None)
+                    opkey = opkeys[id(op)] = ("linear",) if code is _LINEAR_CODE else id(op)
+                args = args_of[i]
+                if len(args) == 2:  # most nodes: written out, as this loop is the hot one
+                    a, b = args
+                    if type(a) is int:
+                        consumers[a] += 1
+                        a = cls[a]
+                    else:
+                        a = None
+                    if type(b) is int:
+                        consumers[b] += 1
+                        b = cls[b]
+                    else:
+                        b = None
+                    key = (opkey, a, b)
+                else:
+                    for a in args:
+                        if type(a) is int:
+                            consumers[a] += 1
+                    key = (opkey, *[cls[a] if type(a) is int else None for a in args])
             c = found.get(key)
             if c is None:
                 c = found[key] = len(classes)
-                classes.append([])
+                classes.append([i])
                 kinds.append(key if op is None else op)
                 # Give up early on a chain (a class per node), but not on a Python sum(),
                 # whose additions are a class each until they are folded (below).
@@ -276,9 +298,12 @@ class LanePlan:
                     n_op_classes += 1
                     if n_op_classes > limit:
                         raise NoLanes("too few nodes per step")
+                cls[i] = c
+                continue
             cls[i] = c
-            member[i] = len(classes[c])
-            classes[c].append(i)
+            members = classes[c]
+            member[i] = len(members)
+            members.append(i)
         self.n_nodes = n
         self.n_inputs = graph.n_inputs
         self.sizes = [len(m) for m in classes]
@@ -296,11 +321,6 @@ class LanePlan:
 
         # Folds: chains of single-node additions, each adding one term to the previous sum
         # (a Python sum() over examples), become one running sum.
-        consumers = [0] * n
-        for i in range(n):
-            for a in args_of[i]:
-                if type(a) is int:
-                    consumers[a] += 1
         fold_of: dict[int, list[int]] = {}  # last node of a fold -> its nodes
         in_fold: dict[int, list[int]] = {}
         for i in range(n):
@@ -344,7 +364,7 @@ class LanePlan:
         for chain in fold_of.values():
             for i in chain:
                 step_of_class[cls[i]] = step_of_class[cls[chain[-1]]]
-        self._check_order(graph, cls, step_of_class, folded, fold_of)
+        self._check_order(graph, cls, step_of_class, folded, consumers)
         self.settle_order = self._settle_orders(graph, fold_of)
         self.labels = graph.labels
         self.cls = cls
@@ -493,7 +513,7 @@ class LanePlan:
         cls: list[int],
         step_of_class: list[int],
         folded: set[int],
-        fold_of: dict[int, list[int]],
+        consumers: list[int],
     ) -> None:
         """Refuse the graph (`NoLanes`) unless every node of a class of several gets its
         gradient's shares in the engine's order: the engine goes through the nodes from the
@@ -502,19 +522,20 @@ class LanePlan:
         from its last addition to its first. (A class of one node, such as a weight every
         lane reads, collects its shares and adds them up in the engine's order itself.)"""
         ops, args_of = graph.ops, graph.args
-        const_class = self.const_class
+        # Classes of one node and constant leaves are not checked; nor is a node with one
+        # consumer edge (most are), which gets a single share.
+        skip = bytearray(size == 1 for size in self.sizes)
+        if self.const_class >= 0:
+            skip[self.const_class] = 1
         last: dict[int, tuple[int, int, int]] = {}
-        internal = {i for chain in fold_of.values() for i in chain[:-1]}
         for i in range(len(ops) - 1, -1, -1):
             if ops[i] is None:
                 continue
             s = -step_of_class[cls[i]]
             in_a_fold = i in folded
             for k, a in enumerate(args_of[i]):
-                if type(a) is not int or cls[a] == const_class or a in internal:
+                if type(a) is not int or consumers[a] < 2 or skip[cls[a]]:
                     continue
-                if self.sizes[cls[a]] == 1:
-                    continue  # its shares are put in the engine's order (_settle_orders)
                 key = (s, -i, k) if in_a_fold else (s, k, -i)
                 before = last.get(a)
                 if before is not None and key < before:
@@ -666,11 +687,16 @@ def _gather(step: _Step, V: list[Any]) -> Array:
 
 
 def _settle(shares: list[Array], order: Any) -> float:
-    """A class of one node: its shares added up from 0.0 in the engine's order."""
+    """A class of one node: its shares added up in the engine's order, from 0.0.
+
+    The running sum starts at the first share rather than at ``0.0 + share``: the two
+    differ only in the sign of a zero, and only while every share so far is -0.0; the
+    engine's sum is never -0.0 (``0.0 + x`` is not, nor is a sum of two terms unless both
+    are), so adding 0.0 at the end gives its float exactly."""
     if not shares:
         return 0.0
     ordered = (shares[0] if len(shares) == 1 else np.concatenate(shares))[order]
-    return float(np.add.accumulate(np.concatenate(([0.0], ordered)))[-1])
+    return float(np.add.accumulate(ordered)[-1]) + 0.0
 
 
 def _scatter(step: _Step, shares: Array, G: list[Any], pending: dict[int, list[Array]]) -> None:
@@ -762,24 +788,27 @@ def _backward(step: _Step, V: list[Any], G: list[Any], pending: dict[int, list[A
         if target is None:  # a constant leaf: its gradient is never read
             continue
         rule = step.rules[k]
-        if type(rule) is float or isinstance(rule, np.ndarray):
-            d = rule
+        if type(rule) is float:
+            share = g if rule == 1.0 else rule * g  # 1.0 * g is g, bit for bit
         else:
-            if operands is None:
-                operands = [_operand(r, V) for r in step.refs]
-            vector = step.vector_rules[k]
-            if vector is not None:
-                d = vector(out, *operands)
+            if isinstance(rule, np.ndarray):  # a linear step's row
+                d = rule
             else:
-                d = _elementwise(rule, n, out, *operands)
-        share = d * g
+                if operands is None:
+                    operands = [_operand(r, V) for r in step.refs]
+                vector = step.vector_rules[k]
+                if vector is not None:
+                    d = vector(out, *operands)
+                else:
+                    d = _elementwise(rule, n, out, *operands)
+            share = d * g
         collected = pending.get(ref.cls)
         if collected is not None:
-            collected.append(np.broadcast_to(share, (n,)))
+            collected.append(share)
         elif ref.distinct:
             if ref.idx is None:
                 target += share
             else:
                 target[ref.idx] += share
         else:
-            np.add.at(target, ref.reverse_idx, np.broadcast_to(share, (n,))[::-1])
+            np.add.at(target, ref.reverse_idx, share[::-1])

@@ -303,10 +303,17 @@ def _breast_cancer() -> tuple[np.ndarray, np.ndarray]:
 
 
 def compiled_train(
-    X: np.ndarray, Y: np.ndarray, *, fused: bool, iterations: int, rate: float
+    X: np.ndarray,
+    Y: np.ndarray,
+    *,
+    fused: bool,
+    iterations: int,
+    rate: float,
+    vectorize: bool | None = None,
 ) -> tuple[np.ndarray, int]:
     """Gradient descent with a compiled gradient, the same steps as
-    ``logistic.train(engine="value")``; returns (theta, traces)."""
+    ``logistic.train(engine="value")``; returns (theta, traces). ``vectorize`` as for
+    `compile` (the default replays these graphs in lanes; False: straight-line code)."""
     from micrograd_lr import logistic
 
     n = X.shape[0]
@@ -315,7 +322,8 @@ def compiled_train(
         return logistic.cost_graph(list(theta[:n]), theta[n], X, Y, fused=fused)
 
     theta = np.zeros(n + 1)
-    gradient = compile_gradient(cost, theta, key=None if fused else logit_signs(X))
+    key = None if fused else logit_signs(X)
+    gradient = compile_gradient(cost, theta, key=key, vectorize=vectorize)
     for _ in range(iterations):
         _, g = gradient(theta)
         theta[:n] -= rate * g[:n]
@@ -323,22 +331,45 @@ def compiled_train(
     return theta, 1 + gradient.compiled.retraces  # type: ignore[attr-defined]
 
 
-def _per_iteration(X: np.ndarray, Y: np.ndarray, fused: bool, repeats: int) -> tuple[float, float]:
+def _per_iteration(
+    X: np.ndarray, Y: np.ndarray, fused: bool, repeats: int
+) -> tuple[float, float, float, float, float]:
     """Median seconds of one gradient evaluation, interleaved: the engine's Value path
-    (build the graph, backward) and a compiled replay of the same graph."""
+    (build the graph, backward), a replay in straight-line code and one in lanes; then the
+    seconds of one trace + compile of each kind (median)."""
     from micrograd_lr import logistic
 
     n = X.shape[0]
     theta = np.full(n + 1, 0.01)
-    compiled = compile(lambda *t: logistic.cost_graph(list(t[:n]), t[n], X, Y, fused=fused), theta)
+
+    def cost(*t: Value) -> Value:
+        return logistic.cost_graph(list(t[:n]), t[n], X, Y, fused=fused)
+
+    def trace(vectorize: bool) -> Any:
+        return compile(cost, theta, vectorize=vectorize)
+
+    straight, lanes = trace(False), trace(True)
+    assert lanes.vectorized and not straight.vectorized
     w, b = theta[:n].reshape(n, 1), float(theta[n])
-    engine, replay = [], []
+    runs = [
+        lambda: logistic.value_propagate(w, b, X, Y, fused=fused),
+        lambda: straight(theta),
+        lambda: lanes(theta),
+        lambda: trace(False),
+        lambda: trace(True),
+    ]
+    # Batches of about 2 ms, as for the chains (one cold call of a replay measures a cold
+    # cache after the engine's pass).
+    calls = [_calls_per_sample(run) for run in runs]
+    samples: list[list[int]] = [[] for _ in runs]
     for _ in range(repeats):
-        gc.collect()
-        engine.append(_time_ns(lambda: logistic.value_propagate(w, b, X, Y, fused=fused)))
-        gc.collect()
-        replay.append(_time_ns(lambda: compiled(theta)))
-    return _median_ns(engine) / 1e9, _median_ns(replay) / 1e9
+        for run, k, sample in zip(runs, calls, samples, strict=True):
+            gc.collect()
+            sample.append(_time_ns(run, k))
+    engine, one_straight, one_lanes, trace_straight, trace_lanes = (
+        _median_ns(sample) / 1e9 for sample in samples
+    )
+    return engine, one_straight, one_lanes, trace_straight, trace_lanes
 
 
 def logistic_report(iterations: int, engine_iterations: int, repeats: int = 7) -> list[str]:
@@ -349,14 +380,17 @@ def logistic_report(iterations: int, engine_iterations: int, repeats: int = 7) -
     lines = [
         f"Logistic regression, standardized breast cancer ({X.shape[1]} x {X.shape[0]}), "
         f"{iterations} gradient-descent iterations at the 1/L rate {rate:.3g}. End to end: "
-        "the compiled path includes every trace and compile; the engine's time is measured "
-        f"over {engine_iterations} iterations and scaled. Per iteration: one gradient, median "
-        f"of {repeats} interleaved repeats, without traces:",
+        "the compiled paths include every trace and compile; the engine's time is measured "
+        f'over {engine_iterations} iterations and scaled; "lanes" is `compile`\'s default for '
+        'these graphs, "straight-line" `vectorize=False`. Per iteration: one gradient, '
+        f"median of {repeats} interleaved repeats, without traces; one trace + compile in "
+        "engine passes:",
         "",
-        "| graph | engine, end to end | compiled, end to end | speed-up | traces "
-        "| per iteration: engine | replay | speed-up | NumPy closed form, end to end "
-        "| compiled / closed form |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| graph | engine, end to end | lanes, end to end | speed-up | straight-line, end to "
+        "end | traces | per iteration: engine | straight-line | lanes | lanes vs engine "
+        "| trace + compile: straight-line | lanes | NumPy closed form, end to end "
+        "| lanes / closed form |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     t = time.perf_counter()
     logistic.train(X, Y, engine="numpy", num_iterations=iterations, learning_rate=rate)
@@ -371,18 +405,30 @@ def logistic_report(iterations: int, engine_iterations: int, repeats: int = 7) -
         )  # fmt: skip
         engine_s = (time.perf_counter() - t) * iterations / engine_iterations
         # The same trajectory, bit for bit, over the engine's iterations:
-        theta, _ = compiled_train(X, Y, fused=fused, iterations=engine_iterations, rate=rate)
-        assert theta[:-1].tolist() == reference.w.ravel().tolist() and theta[-1] == reference.b
-        gc.collect()
-        t = time.perf_counter()
-        _, traces = compiled_train(X, Y, fused=fused, iterations=iterations, rate=rate)
-        compiled_s = time.perf_counter() - t
-        one_engine, one_replay = _per_iteration(X, Y, fused, repeats)
+        for vectorize in (True, False):
+            theta, _ = compiled_train(
+                X, Y, fused=fused, iterations=engine_iterations, rate=rate, vectorize=vectorize
+            )
+            assert theta[:-1].tolist() == reference.w.ravel().tolist()
+            assert theta[-1] == reference.b
+        seconds = {}
+        for vectorize in (True, False):
+            gc.collect()
+            t = time.perf_counter()
+            _, traces = compiled_train(
+                X, Y, fused=fused, iterations=iterations, rate=rate, vectorize=vectorize
+            )
+            seconds[vectorize] = time.perf_counter() - t
+        engine_one, straight_one, lanes_one, straight_trace, lanes_trace = _per_iteration(
+            X, Y, fused, repeats
+        )
         lines.append(
-            f"| {'fused' if fused else 'composed'} | {engine_s:.2f} s | {compiled_s:.2f} s | "
-            f"{engine_s / compiled_s:.1f}x | {traces} | {one_engine * 1000:.1f} ms | "
-            f"{one_replay * 1000:.2f} ms | {one_engine / one_replay:.1f}x | "
-            f"{numpy_s * 1000:.1f} ms | {compiled_s / numpy_s:.0f}x slower |"
+            f"| {'fused' if fused else 'composed'} | {engine_s:.2f} s | {seconds[True]:.2f} s | "
+            f"{engine_s / seconds[True]:.1f}x | {seconds[False]:.2f} s | {traces} | "
+            f"{engine_one * 1000:.1f} ms | {straight_one * 1000:.2f} ms | "
+            f"{lanes_one * 1000:.2f} ms | {engine_one / lanes_one:.1f}x | "
+            f"{straight_trace / engine_one:.1f} | {lanes_trace / engine_one:.1f} | "
+            f"{numpy_s * 1000:.1f} ms | {seconds[True] / numpy_s:.0f}x slower |"
         )
     return lines
 

@@ -314,6 +314,11 @@ class LanePlan:
                 self.input_class[kind[1]] = c
             elif kind == ("const",):
                 const = np.array([graph.data[i] for i in classes[c]])
+        self._input_names = {
+            c: graph.labels[classes[c][0]] or f"x{kind[1]}"
+            for c, kind in enumerate(kinds)
+            if isinstance(kind, tuple) and kind[0] == "input"
+        }
         self.const_class = found.get(("const",), -1)
         self.const_values = const
         self.root_class = cls[n - 1]
@@ -323,13 +328,15 @@ class LanePlan:
         # (a Python sum() over examples), become one running sum.
         fold_of: dict[int, list[int]] = {}  # last node of a fold -> its nodes
         in_fold: dict[int, list[int]] = {}
-        for i in range(n):
+        sizes = self.sizes
+        # Classes of one node, in the order of their nodes (a class is numbered when its
+        # first node comes).
+        for i in [members[0] for members in classes if len(members) == 1]:
             a = args_of[i][0] if ops[i] is not None else None
             if (
                 type(a) is int
-                and self.sizes[cls[i]] == 1
                 and _is_add(ops[i], args_of[i])
-                and self.sizes[cls[a]] == 1
+                and sizes[cls[a]] == 1
                 and _is_add(ops[a], args_of[a])
                 and consumers[a] == 1
                 and a not in inputs
@@ -366,9 +373,10 @@ class LanePlan:
                 step_of_class[cls[i]] = step_of_class[cls[chain[-1]]]
         self._check_order(graph, cls, step_of_class, folded, consumers)
         self.settle_order = self._settle_orders(graph, fold_of)
-        self.labels = graph.labels
-        self.cls = cls
-        self.member = member
+        # Where each node's value and gradient are (for `gradient`), compactly: a Python
+        # list of ints would hold about 70 bytes a node.
+        self.cls = np.array(cls, dtype=np.int32)
+        self.member = np.array(member, dtype=np.int32)
         del self._members
 
     # ----------------------------------------------------------------------------------------
@@ -521,28 +529,47 @@ class LanePlan:
         last step to the first, a lane step operand by operand (lanes from the last), a fold
         from its last addition to its first. (A class of one node, such as a weight every
         lane reads, collects its shares and adds them up in the engine's order itself.)"""
-        ops, args_of = graph.ops, graph.args
-        # Classes of one node and constant leaves are not checked; nor is a node with one
-        # consumer edge (most are), which gets a single share.
-        skip = bytearray(size == 1 for size in self.sizes)
+        args_of = graph.args
+        n = len(args_of)
+        # Every edge into a node that can get shares out of order: one with two consumer
+        # edges or more, in a class of several nodes (not constant leaves).
+        skip = np.array([size == 1 for size in self.sizes], dtype=bool)
         if self.const_class >= 0:
-            skip[self.const_class] = 1
-        last: dict[int, tuple[int, int, int]] = {}
-        for i in range(len(ops) - 1, -1, -1):
-            if ops[i] is None:
-                continue
-            s = -step_of_class[cls[i]]
-            in_a_fold = i in folded
-            for k, a in enumerate(args_of[i]):
-                if type(a) is not int or consumers[a] < 2 or skip[cls[a]]:
-                    continue
-                key = (s, -i, k) if in_a_fold else (s, k, -i)
-                before = last.get(a)
-                if before is not None and key < before:
-                    raise NoLanes(
-                        f"node #{a} gets its gradient's shares in another order than the engine"
-                    )
-                last[a] = key
+            skip[self.const_class] = True
+        classes = np.array(cls)
+        watched = np.array(consumers) >= 2
+        watched &= ~skip[classes]
+        if not watched.any():
+            return
+        edges = [
+            (i, k, a)
+            for i, args in enumerate(args_of)
+            for k, a in enumerate(args)
+            if type(a) is int and watched[a]
+        ]
+        consumer, position, target = np.array(edges, dtype=np.int64).T
+        # The steps' order as one integer per edge: a later step first, then in a lane
+        # step operand by operand and lanes from the last, in a fold additions from the
+        # last (and a node's operands in written order).
+        width = int(position.max()) + 1
+        step = np.array(step_of_class, dtype=np.int64)[classes[consumer]]
+        in_a_fold = np.zeros(n, dtype=bool)
+        in_a_fold[list(folded)] = True
+        lanes_key = position * (n + 1) + (n - consumer)
+        fold_key = (n - consumer) * width + position
+        key = (len(self.steps) - step) * (width * (n + 1)) + np.where(
+            in_a_fold[consumer], fold_key, lanes_key
+        )
+        # The engine's order: by target, then the last consumer made first, then operands.
+        order = np.lexsort((position, -consumer, target))
+        key, target = key[order], target[order]
+        same = target[1:] == target[:-1]
+        bad = np.flatnonzero(same & (key[1:] < key[:-1]))
+        if len(bad):
+            raise NoLanes(
+                f"node #{target[bad[0]]} gets its gradient's shares in another order than "
+                "the engine"
+            )
 
     def _settle_orders(self, graph: Any, fold_of: dict[int, list[int]]) -> dict[int, Any]:
         """For each class of one node that gets shares: the permutation that puts them, in
@@ -622,18 +649,48 @@ class LanePlan:
         return float(G[self.cls[position]][self.member[position]])
 
     def describe(self) -> str:
-        """The steps, one line each, for reading."""
-        lines = [f"# {self.n_nodes} nodes in {len(self.steps)} steps; v<c> holds class c's values"]
+        """The steps, one line each, for reading: ``v3[40] = v1 + b`` computes the 40
+        nodes of class 3 at once, from class 1's values and the input ``b``; ``numbers``
+        are folded numbers, one per node; ``[i]`` marks operands gathered from a class
+        in another order."""
+
+        def name(c: int) -> str:
+            if c in self._input_names:
+                return self._input_names[c]
+            return "leaves" if c == self.const_class else f"v{c}"
+
+        lines = [f"# {self.n_nodes} nodes in {len(self.steps)} steps"]
         for step in self.steps:
+            target = f"v{step.cls}" + (f"[{step.n}]" if step.kind == "lanes" else "")
             if step.kind == "fold":
-                lines.append(f"v{step.cls} = running sum of {step.n + 1} terms (a fold)")
+                names = [name(ref.cls) for ref in step.refs]
+                if sum(len(ref.idx[0]) for ref in step.refs) < step.n + 1:
+                    names.append("numbers")
+                sources = ", ".join(names)
+                lines.append(f"{target} = running sum of {step.n + 1} terms from {sources}")
                 continue
-            operands = [
-                "numbers" if r.constant is not None else f"v{r.cls}" + ("[i]" if r.idx else "")
-                for r in step.refs
-            ]
-            what = "linear" if step.rows is not None else step.op.symbol
-            lines.append(f"v{step.cls} = {what}({', '.join(operands)})  # {step.n} node(s)")
+            if step.kind == "single":
+                operands = []
+                for ref in step.refs:
+                    operands += [name(ref.cls)] * len(ref.idx[0])
+                operands += ["numbers"] * (len(step.is_node) - sum(step.is_node))
+            else:
+                operands = [
+                    "numbers"
+                    if r.constant is not None
+                    else name(r.cls) + ("[i]" if r.idx is not None else "")
+                    for r in step.refs
+                ]
+            symbol = step.op.symbol
+            if step.rows is not None:
+                text = f"linear({', '.join(operands)})"
+            elif len(operands) == 2 and symbol in ("+", "-", "*", "/", "**"):
+                text = f"{operands[0]} {symbol} {operands[1]}"
+            elif len(operands) > 4:
+                text = f"{symbol}({', '.join(operands[:3])}, ... {len(operands)} operands)"
+            else:
+                text = f"{symbol}({', '.join(operands)})"
+            lines.append(f"{target} = {text}")
         return "\n".join(lines)
 
 

@@ -87,7 +87,7 @@ def test_estimator_fits_the_same_coefficients_compiled_or_not(fused: bool, monke
 
 
 def test_newton_value_hessian_replayed_matches_the_engine(monkeypatch) -> None:
-    monkeypatch.setattr(value_graph, "COMPILE_AFTER", 1)  # Newton takes a handful of steps
+    monkeypatch.setattr(value_graph, "COMPILE_HESSIAN_AFTER", 1)  # Newton: a handful of steps
     traced: list[str] = []
     original = compile_module.compile_hessian
     monkeypatch.setattr(
@@ -106,6 +106,7 @@ def test_newton_value_hessian_replayed_matches_the_engine(monkeypatch) -> None:
 
 def test_train_command_no_compile_through_the_estimator(capsys) -> None:
     # A penalty takes gradient descent through the estimator; 60 steps pass COMPILE_AFTER.
+    assert value_graph.COMPILE_AFTER < 60
     args = ["train", "--dataset", "synthetic", "--engine", "value", "--C", "10"]
     args += ["--iterations", "60", "--tol", "0", "--no-progress"]
     assert main(args) == 0

@@ -14,17 +14,27 @@ from ..autodiff import grad
 from ..engine import Value
 from ._checks import _check_b, _check_data, _check_finite, _check_finite_w, _check_w
 
-__all__ = ["COMPILE_AFTER", "CostDerivatives", "cost_graph", "value_derivatives", "value_propagate"]
+__all__ = [
+    "COMPILE_AFTER",
+    "COMPILE_HESSIAN_AFTER",
+    "CostDerivatives",
+    "cost_graph",
+    "value_derivatives",
+    "value_propagate",
+]
 
-COMPILE_AFTER = 50
-"""Engine evaluations of the cost graph's derivatives (of each kind: gradients, Hessians)
-before `CostDerivatives` traces the graph and replays it compiled. On standardized breast
-cancer (455 x 30) tracing and compiling the gradient costs about 40 engine passes of the fused
-graph and 13 of the composed one (whose replay is then 14x faster, the fused one's 4x), and
-the Hessian 13-16; so a short fit (Newton's handful of steps, L-BFGS's tens) stays on the
-engine, and a long one (gradient descent's hundreds or thousands) pays for the trace many
-times. Waiting this long first costs at most about twice the better of the two choices (the
-rent-or-buy argument)."""
+COMPILE_AFTER = 5
+"""Engine evaluations of the cost graph's gradient before `CostDerivatives` traces the graph
+and replays it compiled. On standardized breast cancer (455 x 30) tracing and compiling costs
+about 2-4 engine passes (the replay runs in lanes, `micrograd_lr.lanes`, 10-50x faster than
+the engine), so waiting this long first costs at most about twice the better of the two
+choices, however long the run turns out to be (the rent-or-buy argument): a fit of a
+handful of evaluations stays on the engine."""
+
+COMPILE_HESSIAN_AFTER = 15
+"""The same for Hessians, whose replay (straight-line code, one program per gradient entry)
+costs 13-16 engine passes to trace and compile: Newton's handful of steps stays on the
+engine."""
 
 
 def _log1p(t: Value) -> Value:
@@ -111,7 +121,8 @@ class _GraphBuilder:
 class CostDerivatives:
     """The value, gradient and Hessian of a `_GraphBuilder`'s cost with respect to
     ``theta = (w..., b)``: by the engine for the first ``compile_after`` evaluations of each
-    kind (default `COMPILE_AFTER`), then from the graph traced once and replayed
+    kind (by default `COMPILE_AFTER` gradients and `COMPILE_HESSIAN_AFTER` Hessians), then
+    from the graph traced once and replayed
     (`micrograd_lr.compile`), with the same floats bit for bit, several times faster per
     evaluation.
 
@@ -133,6 +144,9 @@ class CostDerivatives:
         self.builder = builder
         self.compiled = compiled
         self.compile_after = COMPILE_AFTER if compile_after is None else compile_after
+        self.compile_hessian_after = (
+            COMPILE_HESSIAN_AFTER if compile_after is None else compile_after
+        )
         self.gradients = self.hessians = 0
         self._gradient: Any = None
         self._hessian: Any = None
@@ -174,7 +188,8 @@ class CostDerivatives:
     ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
         """``(J, gradient, Hessian)`` at ``theta``, as `value_derivatives` computes them."""
         self.hessians += 1
-        if self._hessian is None and self.compiled and self.hessians > self.compile_after:
+        due = self.hessians > self.compile_hessian_after
+        if self._hessian is None and self.compiled and due:
             from ..compile import compile_hessian
 
             self._hessian = compile_hessian(self._cost, theta, key=self._key(), labels=self._labels)

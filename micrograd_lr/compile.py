@@ -240,7 +240,8 @@ class _Graph:
     def __init__(self, root: Value, inputs: Sequence[Value]) -> None:
         order = consumers_first(root)
         order.reverse()
-        position = {id(node): i for i, node in enumerate(order)}
+        # Keyed by the nodes themselves: a Value hashes by identity, at C speed.
+        position: dict[Value, int] = dict(zip(order, range(len(order)), strict=True))
         self.n_inputs = len(inputs)
         self.inputs: dict[int, int] = {}  # forward position -> input number
         for k, x in enumerate(inputs):
@@ -249,7 +250,7 @@ class _Graph:
                     f"inputs[{k}] ({x._describe()}) is computed from other nodes; inputs must "
                     "be leaves (Values you created), which the replay gets new data for"
                 )
-            i = position.get(id(x))
+            i = position.get(x)
             if i is not None:
                 if i in self.inputs:
                     raise ValueError(f"inputs[{k}] is inputs[{self.inputs[i]}] again")
@@ -259,7 +260,7 @@ class _Graph:
         find = position.__getitem__
         self.ops: list[Op | None] = list(map(_OP, order))
         self.args: list[tuple[int | float, ...]] = [
-            tuple(map(find, map(id, parents))) for parents in map(_PARENTS, order)
+            tuple(map(find, parents)) for parents in map(_PARENTS, order)
         ]
         self.labels: list[str] = list(map(_LABEL, order))
         # a leaf's value (the constant for non-inputs); 0.0 for a computed node

@@ -1057,6 +1057,40 @@ def _count_consumers(root: Value) -> list[Value]:
     return nodes
 
 
+def _backward_order(root: Value) -> list[Value]:
+    """The nodes in the order ``Value.backward`` expands them: Kahn's algorithm on the same
+    scratch counters, with the same stack, so it is that order by construction (and, with
+    no dict, about twice as fast as a walk keyed by node). `graph.consumers_first` is this.
+    Like backward, two threads must not run it at once on graphs that share nodes."""
+    try:
+        _count_consumers(root)
+        order: list[Value] = []
+        visit = order.append
+        stack: list[Value | None] = [None, root]
+        pop, push = stack.pop, stack.append
+        for node in iter(pop, None):
+            visit(node)
+            p = node._a
+            if p is None:  # a leaf, or a fused node of three or more operands
+                for p in node._edges[::2]:
+                    p._pending -= 1
+                    if not p._pending:
+                        push(p)
+                continue
+            p._pending -= 1
+            if not p._pending:
+                push(p)
+            q = node._b
+            if q is not None:
+                q._pending -= 1
+                if not q._pending:
+                    push(q)
+    except BaseException:  # interrupted: no stale counts
+        _reset_counts(root)
+        raise
+    return order
+
+
 def _reset_counts(root: Value) -> None:
     """Set ``_pending`` back to 0 on every node reachable from ``root`` (after an
     interrupted count, when the counts themselves cannot mark what was visited)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .engine import Value
+from .engine import Value, _backward_order
 
 __all__ = [
     "consumers_first",
@@ -71,28 +71,11 @@ def consumers_first(root: Value) -> list[Value]:
 
     This is the exact order in which ``Value.backward`` applies the chain rule (Kahn's
     algorithm: a node comes once all of its consumers have come), so gradients accumulated
-    in this order agree bit for bit with ``backward``.
+    in this order agree bit for bit with ``backward``. It is computed by the same walk, on
+    the nodes' scratch counters: like ``backward``, two threads must not run it at the same
+    time on graphs that share nodes.
     """
-    pending: dict[Value, int] = {}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        for parent in node.parents:
-            if parent in pending:
-                pending[parent] += 1
-            else:
-                pending[parent] = 1
-                stack.append(parent)
-    order = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        order.append(node)
-        for parent in node.parents:
-            pending[parent] -= 1
-            if not pending[parent]:
-                stack.append(parent)
-    return order
+    return _backward_order(root)
 
 
 def topological_order(root: Value) -> list[Value]:

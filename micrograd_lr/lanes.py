@@ -339,7 +339,7 @@ class LanePlan:
                 and sizes[cls[a]] == 1
                 and _is_add(ops[a], args_of[a])
                 and consumers[a] == 1
-                and a not in inputs
+                and not graph.labels[a]  # a named gradient is read from its own class
             ):
                 chain = in_fold.pop(a, None) or [a]
                 chain.append(i)
@@ -373,6 +373,11 @@ class LanePlan:
                 step_of_class[cls[i]] = step_of_class[cls[chain[-1]]]
         self._check_order(graph, cls, step_of_class, folded, consumers)
         self.settle_order = self._settle_orders(graph, fold_of)
+        # The classes whose gradients are summed: the steps' and the inputs' (not constant
+        # leaves, nor the additions inside a fold).
+        with_gradient = {step.cls for step in self.steps}
+        with_gradient.update(c for c in self.input_class if c >= 0)
+        self.gradient_classes = [(c, self.sizes[c]) for c in sorted(with_gradient)]
         # Where each node's value and gradient are (for `gradient`), compactly: a Python
         # list of ints would hold about 70 bytes a node.
         self.cls = np.array(cls, dtype=np.int32)
@@ -541,11 +546,12 @@ class LanePlan:
         watched &= ~skip[classes]
         if not watched.any():
             return
+        flags = watched.tolist()  # indexing a list: a tenth of a NumPy array's cost
         edges = [
             (i, k, a)
             for i, args in enumerate(args_of)
             for k, a in enumerate(args)
-            if type(a) is int and watched[a]
+            if type(a) is int and flags[a]
         ]
         consumer, position, target = np.array(edges, dtype=np.int64).T
         # The steps' order as one integer per edge: a later step first, then in a lane
@@ -630,9 +636,8 @@ class LanePlan:
         with np.errstate(all="ignore"):
             V = self._values(xs)
             G: list[Any] = [None] * len(self.sizes)
-            for c, size in enumerate(self.sizes):
-                if c != self.const_class:
-                    G[c] = np.zeros(size)
+            for c, size in self.gradient_classes:
+                G[c] = np.zeros(size)
             G[self.root_class][0] = 1.0
             settle = self.settle_order
             pending: dict[int, list[Array]] = {c: [] for c in settle}

@@ -259,6 +259,18 @@ def test_named_gradients_in_lanes() -> None:
     assert set(named) == {"x0", "x1", "z0", "z1", "z2"}
     assert named["x0"] == leaves[0].grad
 
+    def g(a: Value) -> Value:  # a labelled partial sum is not folded away
+        total = a * 1.0
+        for k in range(2, 8):
+            total = total + a * float(k)
+            total.label = f"s{k}"
+        return total
+
+    c = compile(g, [0.5], vectorize=True, named=True)
+    assert c.vectorized
+    _, _, named = c(0.5)
+    assert named == {"x0": 28.0, **{f"s{k}": 1.0 for k in range(2, 8)}}
+
 
 # --------------------------------------------------------------------------------------------
 # Errors and refusals
@@ -362,3 +374,40 @@ def test_numpy_forms_agree_with_the_engines_functions() -> None:
         assert [bits(v) for v in got.tolist()] == [
             bits(fused.log_loss_float(v, y)) for v in z.tolist()
         ]
+
+
+def test_check_every_guards_lanes_too() -> None:
+    from micrograd_lr import logistic
+    from micrograd_lr.errors import TraceMismatchError
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(2, 50))
+    Y = (rng.random((1, 50)) > 0.5).astype(float)
+
+    def cost(w0: Value, w1: Value, b: Value) -> Value:
+        return logistic.cost_graph([w0, w1], b, X, Y)
+
+    c = compile(cost, [0.0, 0.0, 0.0], check_every=1, vectorize=True)
+    assert c.vectorized
+    c(0.0, 0.0, 0.0)
+    with pytest.raises(TraceMismatchError, match="different graph"):
+        c(1.0, -1.0, 0.5)  # some logits change sign: the composed graph branches
+
+
+def test_compiled_lanes_are_freed_and_keep_no_graph() -> None:
+    import gc
+    import sys
+    import weakref
+
+    a = Value(1.0)
+    terms = [(a * t).tanh() for t in (1.0, 2.0, 3.0, 4.0)]
+    root = sum(terms)
+    counts = sys.getrefcount(a), sys.getrefcount(terms[0]), sys.getrefcount(root)
+    c = compile(root, [a], vectorize=True)
+    assert c.vectorized
+    assert (sys.getrefcount(a), sys.getrefcount(terms[0]), sys.getrefcount(root)) == counts
+    plan = weakref.ref(next(iter(c._programs.values())).lanes)
+    ref = weakref.ref(c)
+    del c
+    gc.collect()
+    assert ref() is None and plan() is None

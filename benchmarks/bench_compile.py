@@ -463,7 +463,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not args.no_logistic:
                 report.append("")
                 quick = args.quick
-                report.extend(logistic_report(100 if quick else 1000, 3 if quick else 20))
+                report.extend(logistic_report(100 if quick else 1000, 3 if quick else 100))
         except BaseException as error:  # re-raised in the main thread
             failure.append(error)
 

@@ -119,6 +119,9 @@ _VECTOR_RULES: dict[int, Callable[..., Array]] = {
     id(fused.LOG_LOSS.derivatives[0]): _log_loss_dz,
 }
 
+# Rules whose value is one of the operands (the product's): by operand number.
+_RULE_IS_OPERAND = {id(OPS["mul"].derivatives[0]): 1, id(OPS["mul"].derivatives[1]): 0}
+
 _SAMPLES = np.array(
     [
         0.0,
@@ -190,7 +193,7 @@ class _Ref:
     indices (``idx`` None: all of them, in order; a class of one member broadcasts), or
     folded numbers (``constant``)."""
 
-    __slots__ = ("cls", "constant", "distinct", "idx", "reverse_idx")
+    __slots__ = ("cls", "constant", "distinct", "idx", "reverse_idx", "sole")
 
     def __init__(self, cls: int, idx: Any, constant: Any) -> None:
         self.cls = cls
@@ -198,6 +201,10 @@ class _Ref:
         self.constant = constant
         self.distinct = True
         self.reverse_idx: Any = None
+        # This share is every node's of the class whole gradient, and the rule is 1.0: the
+        # class's gradient is this step's own array (the engine's 0.0 + 1.0 * g is g bit
+        # for bit, as no gradient is -0.0).
+        self.sole = False
 
 
 class _Step:
@@ -232,7 +239,7 @@ class _Step:
     rows: Any  # a linear lane step's rows (its weights' derivatives), operand by lane
     rules: list[Any]
     vector_forward: Callable[..., Array] | None
-    vector_rules: list[Any]
+    vector_rules: list[Any]  # a NumPy form of each rule, or the operand it equals (an int)
     guard: str | None
     fractional: Any
 
@@ -377,6 +384,7 @@ class LanePlan:
         # leaves, nor the additions inside a fold).
         with_gradient = {step.cls for step in self.steps}
         with_gradient.update(c for c in self.input_class if c >= 0)
+        with_gradient -= self._mark_sole_shares(consumers)
         self.gradient_classes = [(c, self.sizes[c]) for c in sorted(with_gradient)]
         # Where each node's value and gradient are (for `gradient`), compactly: a Python
         # list of ints would hold about 70 bytes a node.
@@ -436,6 +444,10 @@ class LanePlan:
         step.vector_rules = [
             None if type(r) is float or linear else _VECTOR_RULES.get(id(r)) for r in step.rules
         ]
+        for k, rule in enumerate(step.rules):
+            j = _RULE_IS_OPERAND.get(id(rule))
+            if j is not None and step.vector_rules[k] is not None:
+                step.vector_rules[k] = j  # the derivative is operand j itself
         step.guard = _guard(op, graph.args[members[0]])
         if step.guard == "fractional":
             exponent = step.refs[1].constant
@@ -576,6 +588,31 @@ class LanePlan:
                 f"node #{target[bad[0]]} gets its gradient's shares in another order than "
                 "the engine"
             )
+
+    def _mark_sole_shares(self, consumers: list[int]) -> set[int]:
+        """Mark the lane steps' shares that are their target class's whole gradient with a
+        rule of 1.0 (`_Ref.sole`); return those classes, whose gradient arrays are then
+        the steps' own, not allocated."""
+        taken: set[int] = set()
+        for step in self.steps:
+            if step.kind != "lanes":
+                continue
+            for rule, ref in zip(step.rules, step.refs, strict=True):
+                c = ref.cls
+                if (
+                    type(rule) is float
+                    and rule == 1.0
+                    and ref.constant is None
+                    and ref.idx is None
+                    and ref.distinct
+                    and self.sizes[c] > 1
+                    and c != self.const_class
+                    and c not in taken
+                    and all(consumers[i] == 1 for i in self._members[c])
+                ):
+                    ref.sole = True
+                    taken.add(c)
+        return taken
 
     def _settle_orders(self, graph: Any, fold_of: dict[int, list[int]]) -> dict[int, Any]:
         """For each class of one node that gets shares: the permutation that puts them, in
@@ -846,6 +883,9 @@ def _backward(step: _Step, V: list[Any], G: list[Any], pending: dict[int, list[A
     for k, ref in enumerate(step.refs):
         if ref.constant is not None:
             continue
+        if ref.sole:
+            G[ref.cls] = g
+            continue
         target = G[ref.cls]
         if target is None:  # a constant leaf: its gradient is never read
             continue
@@ -853,12 +893,14 @@ def _backward(step: _Step, V: list[Any], G: list[Any], pending: dict[int, list[A
         if type(rule) is float:
             share = g if rule == 1.0 else rule * g  # 1.0 * g is g, bit for bit
         else:
+            vector = step.vector_rules[k]
             if isinstance(rule, np.ndarray):  # a linear step's row
                 d = rule
+            elif type(vector) is int:
+                d = _operand(step.refs[vector], V)
             else:
                 if operands is None:
                     operands = [_operand(r, V) for r in step.refs]
-                vector = step.vector_rules[k]
                 if vector is not None:
                     d = vector(out, *operands)
                 else:

@@ -411,11 +411,11 @@ def logistic_report(iterations: int, engine_iterations: int, repeats: int = 7) -
             )
             assert theta[:-1].tolist() == reference.w.ravel().tolist()
             assert theta[-1] == reference.b
-        seconds = {}
+        seconds, traces = {}, {}
         for vectorize in (True, False):
             gc.collect()
             t = time.perf_counter()
-            _, traces = compiled_train(
+            _, traces[vectorize] = compiled_train(
                 X, Y, fused=fused, iterations=iterations, rate=rate, vectorize=vectorize
             )
             seconds[vectorize] = time.perf_counter() - t
@@ -424,7 +424,7 @@ def logistic_report(iterations: int, engine_iterations: int, repeats: int = 7) -
         )
         lines.append(
             f"| {'fused' if fused else 'composed'} | {engine_s:.2f} s | {seconds[True]:.2f} s | "
-            f"{engine_s / seconds[True]:.1f}x | {seconds[False]:.2f} s | {traces} | "
+            f"{engine_s / seconds[True]:.1f}x | {seconds[False]:.2f} s | {traces[True]} | "
             f"{engine_one * 1000:.1f} ms | {straight_one * 1000:.2f} ms | "
             f"{lanes_one * 1000:.2f} ms | {engine_one / lanes_one:.1f}x | "
             f"{straight_trace / engine_one:.1f} | {lanes_trace / engine_one:.1f} | "

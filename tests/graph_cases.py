@@ -106,3 +106,24 @@ def engine_or_error(steps: Any, xs: Sequence[float]) -> Any:
         return engine_result(steps, xs)
     except (ArithmeticError, ValueError) as exc:
         return exc
+
+
+def engine_at(f: Any, point: Sequence[float]) -> tuple[float, list[float]]:
+    """``f``'s value and gradient at ``point`` by the engine."""
+    leaves = [Value(x) for x in point]
+    root = f(*leaves)
+    root.backward()
+    return root.data, [leaf.grad for leaf in leaves]
+
+
+def assert_like_the_engine(replay: Any, expected: Any) -> None:
+    """``replay()`` gives ``expected``, the engine's ``(value, gradient)`` bit for bit, or
+    raises the engine's error (``expected`` an exception) with the same message."""
+    import pytest
+
+    if isinstance(expected, Exception):
+        with pytest.raises(type(expected)) as raised:
+            replay()
+        assert str(raised.value) == str(expected)
+    else:
+        assert_bitwise(replay(), expected)

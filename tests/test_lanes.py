@@ -16,11 +16,10 @@ from graph_cases import (
     BINARY,
     UNARY,
     assert_bitwise,
+    assert_like_the_engine,
     bits,
-    build,
-    engine_or_error,
+    engine_at,
     numbers,
-    recipes,
 )
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
@@ -145,35 +144,9 @@ def test_lanes_are_bitwise_the_engine_on_random_lane_graphs(recipe: Any, data: A
     for _ in range(3):  # new points: the same numbers as the engine, or the same error
         xs = data.draw(st.lists(numbers, min_size=n, max_size=n))
         expected = lanes_or_error(recipe, xs)
-        if isinstance(expected, Exception):
-            with pytest.raises(type(expected)) as raised:
-                c(xs)
-            assert str(raised.value) == str(expected)
-        else:
-            assert_bitwise(c(np.array(xs)), expected)
+        assert_like_the_engine(lambda xs=xs: c(np.array(xs)), expected)
+        if not isinstance(expected, Exception):
             assert bits(c.forward(xs)) == bits(expected[0])
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(recipes(), st.data())
-def test_any_graph_forced_into_lanes_is_bitwise_the_engine(recipe: Any, data: Any) -> None:
-    # Most random graphs have one node per class: single-node steps, folds, and the order
-    # check refusing what it cannot follow (then the straight-line code runs).
-    n_inputs, steps = recipe
-    trace_at = data.draw(st.lists(numbers, min_size=n_inputs, max_size=n_inputs))
-    traced = engine_or_error(steps, trace_at)
-    assume(not isinstance(traced, Exception))
-    c = compile(lambda *xs: build(steps, xs), trace_at, vectorize=True)
-    assert_bitwise(c(trace_at), traced)
-    for _ in range(3):
-        xs = data.draw(st.lists(numbers, min_size=n_inputs, max_size=n_inputs))
-        expected = engine_or_error(steps, xs)
-        if isinstance(expected, Exception):
-            with pytest.raises(type(expected)) as raised:
-                c(xs)
-            assert str(raised.value) == str(expected)
-        else:
-            assert_bitwise(c(xs), expected)
 
 
 # --------------------------------------------------------------------------------------------
@@ -219,10 +192,7 @@ def test_a_running_sum_becomes_one_step() -> None:
     assert [step.kind for step in plan.steps] == ["lanes", "lanes", "lanes", "fold"]
     assert "running sum of 51 terms" in c.source()
     for point in (xs, [2.0, 0.25], [-0.0, 0.0]):
-        leaves = [Value(x) for x in point]
-        root = f(*leaves)
-        root.backward()
-        assert_bitwise(c(point), (root.data, [leaf.grad for leaf in leaves]))
+        assert_bitwise(c(point), engine_at(f, point))
 
 
 def test_repeated_terms_and_shared_operands_add_in_the_engines_order() -> None:
@@ -234,10 +204,7 @@ def test_repeated_terms_and_shared_operands_add_in_the_engines_order() -> None:
 
     c = compile(f, [1.0, 2.0], vectorize=True)
     for point in ([1.0, 2.0], [0.1, -0.3], [3.0, 1e8]):
-        leaves = [Value(x) for x in point]
-        root = f(*leaves)
-        root.backward()
-        assert_bitwise(c(point), (root.data, [leaf.grad for leaf in leaves]))
+        assert_bitwise(c(point), engine_at(f, point))
 
 
 def test_named_gradients_in_lanes() -> None:
@@ -306,10 +273,7 @@ def test_a_weight_read_twice_per_lane_gets_its_shares_in_the_engines_order() -> 
     c = compile(f, [1.5, 0.5], vectorize=True)
     assert c.vectorized
     for point in ([1.5, 0.5], [0.1, -0.3], [1e-8, 1e8]):
-        leaves = [Value(x) for x in point]
-        root = f(*leaves)
-        root.backward()
-        assert_bitwise(c(point), (root.data, [leaf.grad for leaf in leaves]))
+        assert_bitwise(c(point), engine_at(f, point))
 
 
 def build_swapped(a: Value) -> Value:

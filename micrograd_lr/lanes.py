@@ -15,10 +15,15 @@ Exactness, which is the point of every replay in this package, holds because:
   function called on each element, never NumPy's own ``exp`` (which may round differently);
 - a sum over examples is accumulated one term at a time in the engine's order
   (`numpy.add.accumulate` and `numpy.ufunc.at` add sequentially, unlike ``np.sum``);
-- a gradient gets its shares in the engine's order: `LanePlan` checks, for every node, that
-  the order in which the steps hand it its shares is the order of ``Value.backward``, and
-  refuses the graph (`NoLanes`) where it is not, so that `micrograd_lr.compile` falls back
-  to its straight-line code.
+- a gradient gets its shares in the engine's order: a node that every lane reads (a weight)
+  collects them and adds them up in the order of ``Value.backward``; for the nodes of a
+  larger class, `LanePlan` checks that the steps hand them out in that order, and refuses
+  the graph (`NoLanes`) where they do not, so that `micrograd_lr.compile` falls back to its
+  straight-line code.
+
+A step costs a few microseconds however many nodes it holds, so lanes pay on graphs with many
+nodes per step (`micrograd_lr.compile` uses them from 16 on) and lose on a chain, where every
+node is a step of its own.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from typing import Any, NoReturn
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from . import fused
+from . import fused, nn
 from .engine import OPS, Op, Value
 from .errors import TraceMismatchError
 from .graph import consumers_first
@@ -328,6 +328,8 @@ def _rebuild_node(op: Op, operands: list[Any]) -> Value:
         return fused.linear(operands[:-1], operands[-1], op)
     if code is _MEAN_CODE:
         return fused.mean(operands)
+    if code is nn.NEURON_FORWARD_CODE:
+        return nn._weighted_sum(operands[0:-1:2], operands[1:-1:2], operands[-1])
     raise TypeError(
         f"cannot rebuild a node of the user-defined op {op.symbol!r} with the engine; "
         "only the engine's ops and micrograd_lr.fused nodes can be re-traced from a compiled "
@@ -581,6 +583,9 @@ class _Codegen:
             return " + ".join(terms) + f" + {operands[-1]}"
         if code is _MEAN_CODE:
             return f"({' + '.join(operands)}) / {len(operands)}"
+        if code is nn.NEURON_FORWARD_CODE:  # micrograd's order: b + w0 x0 + w1 x1 + ...
+            products = [f"{w} * {x}" for w, x in zip(operands[0:-1:2], operands[1::2], strict=True)]
+            return " + ".join([operands[-1], *products])
         fname = f"f{len(self.namespace)}"
         self.namespace[fname] = f
         return f"{fname}({', '.join(operands)})"
@@ -605,6 +610,9 @@ class _Codegen:
         template = _RULES.get(id(rule))
         if template is not None:
             return template.format(*operands, o=out)
+        index = nn.operand_rule_index(rule)
+        if index is not None:  # a neuron's rule: the other factor of a product
+            return operands[index]
         rname = f"r{len(self.namespace)}"
         self.namespace[rname] = rule
         return f"{rname}({out}, {', '.join(operands)})"

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import fused
+from . import fused, nn
 from .engine import OPS, Op
 
 __all__ = ["LanePlan", "NoLanes"]
@@ -95,6 +95,14 @@ def _log_loss_dz(out: Array, z: Array, y: Array) -> Array:
     one = y == 1
     s = _sigmoid(np.where(one, -z, z))
     return np.where(one, -s, s - y)
+
+
+def _neuron(*operands: Array) -> Array:
+    # nn's neuron, b + w0 x0 + w1 x1 + ..., on operands (w0, x0, w1, x1, ..., b), in order.
+    total = operands[-1]
+    for k in range(0, len(operands) - 1, 2):
+        total = total + operands[k] * operands[k + 1]
+    return total
 
 
 # The engine's functions as NumPy expressions, with their arity.
@@ -446,12 +454,18 @@ class LanePlan:
                 raise NoLanes(f"op {op.symbol!r} has {len(step.rules)} rules for {arity} operands")
         vector_forward = _VECTOR_FORWARD.get(op.forward)
         step.vector_forward = None if linear or vector_forward is None else vector_forward[1]
+        if getattr(op.forward, "__code__", None) is nn.NEURON_FORWARD_CODE:
+            step.vector_forward = _neuron
         step.vector_rules = [
             None if type(r) is float or linear else _VECTOR_RULES.get(id(r)) for r in step.rules
         ]
         for k, rule in enumerate(step.rules):
             j = _RULE_IS_OPERAND.get(id(rule))
-            if j is not None and step.vector_rules[k] is not None:
+            if j is not None and step.vector_rules[k] is None:
+                j = None  # its NumPy form failed the check: called on each element
+            if j is None:
+                j = nn.operand_rule_index(rule)
+            if j is not None:
                 step.vector_rules[k] = j  # the derivative is operand j itself
         step.guard = _guard(op, graph.args[members[0]])
         if step.guard == "fractional":

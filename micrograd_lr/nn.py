@@ -44,12 +44,25 @@ NEURON_SYMBOL = "w·x+b"
 # The pre-activation as one node
 # --------------------------------------------------------------------------------------------
 def _operand(index: int) -> Callable[..., Any]:
-    """The rule whose derivative is the operand at ``index`` (a product's other factor)."""
+    """The rule whose derivative is the operand at ``index`` (a product's other factor).
+    `operand_rule_index` reads ``index`` back (the compiled replays read the operand itself
+    instead of calling the rule)."""
 
     def rule(out: Any, *operands: Any) -> Any:
         return operands[index]
 
     return rule
+
+
+_OPERAND_RULE_CODE = _operand(0).__code__
+
+
+def operand_rule_index(rule: Any) -> int | None:
+    """``index`` for a rule made by `_operand` (its derivative is that operand), else None."""
+    if getattr(rule, "__code__", None) is not _OPERAND_RULE_CODE:
+        return None
+    index: int = rule.__closure__[0].cell_contents
+    return index
 
 
 @cache
@@ -73,6 +86,11 @@ def _neuron_op(nin: int) -> Op:
         rules += (_operand(2 * i + 1), _operand(2 * i))
     rules.append(1.0)
     return Op(NEURON_SYMBOL, forward, tuple(rules))
+
+
+NEURON_FORWARD_CODE = _neuron_op(1).forward.__code__
+"""The code of every neuron op's forward function (one per input size): compiled replays
+recognize a neuron by it and write its sum out, ``b + w0 * x0 + w1 * x1 + ...``."""
 
 
 def _as_values(x: Any, nin: int, who: str) -> list[Value]:

@@ -54,11 +54,14 @@ statement, more of them repeat (and are compiled once), and they replay no slowe
 benchmark's chains of 1000 ops, trace + compile took 14-19 engine passes with this size,
 against 21-32 with 500 and 24-39 with 2000, measured by benchmarks/bench_compile.py."""
 
-LANES_MIN_NODES_PER_STEP = 16
+LANES_MIN_NODES_PER_STEP = 64
 """With ``vectorize=None`` (the default), a graph is replayed in lanes (`micrograd_lr.lanes`)
 when it has at least this many nodes per lane step; otherwise as straight-line code. A lane
 step costs a few microseconds however many nodes it holds, a straight-line statement about
-0.05-0.1 us: 16 nodes a step is where lanes start to win."""
+0.05-0.1 us a node: on logistic regression's graphs (measured from 8 to 256 examples) a lane
+replay is as fast as straight-line code at about 100 nodes a step (2-3x faster at 200, 3-6x
+slower at 16), and its trace costs 5-15x less; from 64 on, where a replay is at most about
+1.3x slower, the cheaper trace makes up for it in all but very long runs."""
 
 REFERENCE_STATEMENTS = 40
 """Statements a chunk holds at least per value it reads from outside itself (an input or an

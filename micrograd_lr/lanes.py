@@ -22,7 +22,7 @@ Exactness, which is the point of every replay in this package, holds because:
   straight-line code.
 
 A step costs a few microseconds however many nodes it holds, so lanes pay on graphs with many
-nodes per step (`micrograd_lr.compile` uses them from 16 on) and lose on a chain, where every
+nodes per step (`micrograd_lr.compile` uses them from 64 on) and lose on a chain, where every
 node is a step of its own.
 """
 

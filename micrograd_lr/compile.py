@@ -1013,6 +1013,14 @@ class Compiled:
         parts = [gen._chunk_source(lo, hi)[0] for lo, hi in reversed(gen.bounds)]
         return "\n".join(reversed(parts))
 
+    def has_trace(self, *x: Any) -> bool:
+        """Whether a call at ``x`` would replay a trace already made (with a ``key``: one
+        for ``key(x)``), rather than trace anew."""
+        if self._key is None:
+            return True
+        xs = _as_floats(x[0] if len(x) == 1 and not isinstance(x[0], Real) else x, self.n_inputs)
+        return self._key(xs) in self._programs
+
     @property
     def vectorized(self) -> bool:
         """Whether the (most recent) trace is replayed in lanes (`micrograd_lr.lanes`)."""
@@ -1031,13 +1039,20 @@ class _HessianTrace:
 
     decisions: tuple[Any, ...]
 
-    def __init__(self, root: Value, leaves: list[Value], chunk_edges: int) -> None:
+    def __init__(
+        self, root: Value, leaves: list[Value], chunk_edges: int, vectorize: bool | None
+    ) -> None:
         from .autodiff import grad
 
         first = grad(root, leaves, create_graph=True)
         options: dict[str, Any] = {"named": False, "keep_structure": False}
+        # The cost's program watches its branch decisions (straight-line code); each row,
+        # a gradient entry's graph, repeats itself over examples as the cost does: lanes.
         self.cost = _Program(root, leaves, watch=True, chunk_edges=chunk_edges, **options)
-        self.rows = [_Program(d, leaves, chunk_edges=chunk_edges, **options) for d in first]
+        self.rows = [
+            _Program(d, leaves, chunk_edges=chunk_edges, vectorize=vectorize, **options)
+            for d in first
+        ]
         S = self.cost.run([x.data for x in leaves], None)
         self.decisions = _decisions(self.cost, [x.data for x in leaves], S)
 
@@ -1062,9 +1077,11 @@ class CompiledHessian:
         chunk_edges: int = CHUNK_EDGES,
         max_traces: int = 8,
         key: Callable[[list[float]], Hashable] | None = None,
+        vectorize: bool | None = None,
     ) -> None:
         self._f = f
         self._key = key
+        self._vectorize = vectorize
         self._labels = [x.label for x in leaves]
         self._chunk_edges = chunk_edges
         self._max_traces = max_traces
@@ -1074,7 +1091,7 @@ class CompiledHessian:
             root = f(*leaves)
             if not isinstance(root, Value):
                 raise TypeError(f"the function must return a Value, got {type(root).__name__}")
-            trace = _HessianTrace(root, leaves, chunk_edges)
+            trace = _HessianTrace(root, leaves, chunk_edges, vectorize)
         if key is not None:
             trace.decisions = (key([x.data for x in leaves]), *trace.decisions)
         self._traces: OrderedDict[tuple[Any, ...], _HessianTrace] = OrderedDict()
@@ -1093,28 +1110,45 @@ class CompiledHessian:
             grad(d, leaves)
         return root
 
+    def has_trace(self, *x: Any) -> bool:
+        """Whether a call at ``x`` would replay a trace already made for ``key(x)`` (without
+        a ``key``: True; a change of the gradient graph's own decisions, checked during the
+        call, can still re-trace)."""
+        if self._key is None:
+            return True
+        xs = _as_floats(x[0] if len(x) == 1 and not isinstance(x[0], Real) else x, self.n_inputs)
+        prefix = (self._key(xs),)
+        return any(t.decisions[:1] == prefix for t in self._traces.values())
+
+    def _retrace(self, xs: list[float], prefix: tuple[Any, ...]) -> _HessianTrace:
+        leaves = [Value(v, label) for v, label in zip(xs, self._labels, strict=True)]
+        with _gc_paused():
+            found = _HessianTrace(self._build(leaves), leaves, self._chunk_edges, self._vectorize)
+        found.decisions = (*prefix, *found.decisions)
+        self.retraces += 1
+        self._traces[found.decisions] = found
+        while len(self._traces) > self._max_traces:
+            self._traces.popitem(last=False)
+        return found
+
     def __call__(self, *x: Any) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
         xs = _as_floats(x[0] if len(x) == 1 and not isinstance(x[0], Real) else x, self.n_inputs)
-        trace = next(reversed(self._traces.values()))
+        # The key names the function's own branches: only a trace with the same key may run
+        # here (another one's cost program could fail where the function does not).
+        prefix: tuple[Any, ...] = (self._key(xs),) if self._key is not None else ()
+        trace = next(
+            (t for t in reversed(self._traces.values()) if t.decisions[: len(prefix)] == prefix),
+            None,
+        )
+        if trace is None:
+            trace = self._retrace(xs, prefix)
         S = trace.cost.run(xs, self._engine)
-        decisions: tuple[Any, ...] = _decisions(trace.cost, xs, S)
-        if self._key is not None:
-            decisions = (self._key(xs), *decisions)
-        if decisions != trace.decisions:
+        decisions = (*prefix, *_decisions(trace.cost, xs, S))
+        if decisions != trace.decisions:  # the gradient graph branches otherwise here
             found = self._traces.get(decisions)
-            if found is None:
-                leaves = [Value(v, label) for v, label in zip(xs, self._labels, strict=True)]
-                with _gc_paused():
-                    found = _HessianTrace(self._build(leaves), leaves, self._chunk_edges)
-                if self._key is not None:
-                    found.decisions = (self._key(xs), *found.decisions)
-                self.retraces += 1
-                self._traces[found.decisions] = found
-                while len(self._traces) > self._max_traces:
-                    self._traces.popitem(last=False)
-            self._traces.move_to_end(found.decisions)
-            trace = found
+            trace = found if found is not None else self._retrace(xs, prefix)
             S = trace.cost.run(xs, self._engine)
+        self._traces.move_to_end(trace.decisions)
         value = S[trace.cost.value_slot]
         n = self.n_inputs
         grad = np.empty(n)
@@ -1136,6 +1170,7 @@ def compile_hessian(
     labels: Sequence[str] | None = None,
     chunk_edges: int = CHUNK_EDGES,
     key: Callable[[list[float]], Hashable] | None = None,
+    vectorize: bool | None = None,
 ) -> CompiledHessian:
     """Trace ``f``, its gradient graph (``create_graph``) and the gradient of each gradient
     entry once; return a `CompiledHessian` giving ``(value, grad, hessian)`` at new points.
@@ -1151,6 +1186,9 @@ def compile_hessian(
     chunk_edges : int, default 125
     key : callable, optional
         As for `compile`: names the branches ``f`` itself takes at a point.
+    vectorize : bool or None, default None
+        As for `compile`, for the programs of the gradient entries (the cost's own program,
+        which checks the branch decisions, is straight-line code).
 
     Examples
     --------
@@ -1162,7 +1200,7 @@ def compile_hessian(
     if not callable(f) or isinstance(f, Value):
         raise TypeError(f"f must be a function of Values, got {type(f).__name__}")
     leaves = [Value(x.data, x.label) for x in _leaves(inputs, labels)]
-    return CompiledHessian(f, leaves, chunk_edges=chunk_edges, key=key)
+    return CompiledHessian(f, leaves, chunk_edges=chunk_edges, key=key, vectorize=vectorize)
 
 
 def _bits(x: float) -> bytes:
@@ -1254,12 +1292,14 @@ def compile(
     ):
         raise ValueError(f"check_every must be a positive int, got {check_every!r}")
     if create_graph:
-        if isinstance(f, Value) or named or check_every is not None or key is not None or vectorize:
+        if isinstance(f, Value) or named or check_every is not None or key is not None:
             raise TypeError(
-                "create_graph=True takes a function (not a root) and no named, check_every, "
-                "key or vectorize: it re-traces by itself where the gradient graph changes"
+                "create_graph=True takes a function (not a root) and no named, check_every "
+                "or key: it re-traces by itself where the gradient graph changes"
             )
-        return compile_hessian(f, inputs, labels=labels, chunk_edges=chunk_edges)
+        return compile_hessian(
+            f, inputs, labels=labels, chunk_edges=chunk_edges, vectorize=vectorize
+        )
     if isinstance(f, Value):
         if check_every is not None or key is not None:
             raise TypeError(

@@ -117,7 +117,7 @@ def newton(
         With ``engine="value"``: fused nodes or the composed graph.
     compiled : bool, default True
         With ``engine="value"``: trace and replay the graph compiled once it has been
-        evaluated `~micrograd_lr.logistic.value_graph.COMPILE_HESSIAN_AFTER` times (the same
+        evaluated `~micrograd_lr.logistic.value_graph.COMPILE_AFTER` times (the same
         numbers bit for bit; a fit of a handful of steps stays on the engine, where
         compiling would not pay). False: the plain engine throughout.
 

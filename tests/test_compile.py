@@ -18,6 +18,7 @@ from graph_cases import (
     assert_like_the_engine,
     bits,
     build,
+    engine_at,
     engine_or_error,
     numbers,
     recipes,
@@ -396,7 +397,8 @@ def test_compiled_hessian_is_bitwise_the_engines(recipe: Any, data: Any) -> None
 
     trace_at = data.draw(st.lists(finite, min_size=n_inputs, max_size=n_inputs))
     assume(not isinstance(engine(trace_at), Exception))
-    h = compile_hessian(f, trace_at)
+    # The rows (each gradient entry's graph) in lanes too, forced on.
+    h = compile_hessian(f, trace_at, vectorize=data.draw(st.sampled_from([None, True])))
     for _ in range(3):
         xs = data.draw(st.lists(finite, min_size=n_inputs, max_size=n_inputs))
         expected = engine(xs)
@@ -421,6 +423,23 @@ def test_compiled_hessian_retraces_when_a_slope_changes() -> None:
         got, expected = h(point)[2].ravel().tolist(), hessian(f, point).ravel().tolist()
         assert [bits(x) for x in got] == [bits(x) for x in expected]
     assert h.retraces == 3  # [2.5, 3.5] reuses the first trace
+
+
+def test_compiled_hessian_picks_its_trace_by_key_before_running() -> None:
+    # A trace of the other branch would take log of a negative number here; the function
+    # itself does not. (It raised TraceMismatchError: Newton on the composed logistic graph
+    # once its logits grew.)
+    from micrograd_lr.autodiff import hessian
+
+    def f(x: Value) -> Value:
+        return (x * x).log() * x if x.data > 0 else (-x).log() * x * x
+
+    h = compile_hessian(f, [2.0], key=lambda xs: xs[0] > 0)
+    for point in ([2.0], [-3.0], [0.5], [-0.25]):
+        value, gradient, H = h(point)
+        assert_bitwise((value, gradient), engine_at(f, point))
+        assert H.tobytes() == hessian(f, point).tobytes()
+    assert h.retraces == 1
 
 
 def test_compiled_hessian_of_logistic_matches_closed_form() -> None:

@@ -35,9 +35,11 @@ def test_cost_derivatives_replay_is_the_engine_bit_for_bit(fused: bool) -> None:
     replayed = CostDerivatives(builder, compile_after=2)
     plain = CostDerivatives(builder, compiled=False)
     rng = np.random.default_rng(1)
-    for k in range(6):
-        # Large steps: the composed graph's logits change sign, so it re-traces.
-        theta = (rng.standard_normal(X.shape[1] + 1) * 3).tolist()
+    for k in range(8):
+        # Large steps: the composed graph's logits change sign, so it re-traces (each
+        # point twice: branches that change at every evaluation stay on the engine).
+        if k % 2 == 0:
+            theta = (rng.standard_normal(X.shape[1] + 1) * 3).tolist()
         J, g = replayed.value_and_gradient(theta)
         J0, g0 = plain.value_and_gradient(theta)
         assert J == J0 and _bits(g) == _bits(g0)
@@ -46,7 +48,27 @@ def test_cost_derivatives_replay_is_the_engine_bit_for_bit(fused: bool) -> None:
         J0, g0, H0 = plain.value_gradient_hessian(theta)
         assert J == J0 and _bits(g) == _bits(g0) and _bits(H) == _bits(H0)
     assert not plain.replayed
-    assert (replayed.gradients, replayed.hessians) == (6, 6)
+    assert (replayed.gradients, replayed.hessians) == (8, 8)
+
+
+def test_branches_that_change_at_every_evaluation_stay_on_the_engine(monkeypatch) -> None:
+    # Newton's steps on separable data: every logit pattern new. Tracing each would cost
+    # 2-3 engine passes for one evaluation; the engine evaluates until a pattern recurs.
+    traced: list[str] = []
+    original = compile_module.compile
+    monkeypatch.setattr(
+        compile_module, "compile", lambda *a, **k: traced.append("trace") or original(*a, **k)
+    )
+    X, y = _data()
+    derivatives = CostDerivatives(_GraphBuilder(X.T, y, fused=False), compile_after=0)
+    rng = np.random.default_rng(4)
+    points = [(rng.standard_normal(X.shape[1] + 1) * 3).tolist() for _ in range(6)]
+    for theta in points:  # the first is traced, then each pattern lasts one evaluation
+        derivatives.value_and_gradient(theta)
+    assert traced == ["trace"] and derivatives._gradient.retraces == 0
+    for _ in range(3):  # a pattern that lasts is traced on its second evaluation
+        derivatives.value_and_gradient(points[-1])
+    assert derivatives._gradient.retraces == 1
 
 
 def test_no_replay_before_the_threshold(monkeypatch) -> None:
@@ -87,7 +109,7 @@ def test_estimator_fits_the_same_coefficients_compiled_or_not(fused: bool, monke
 
 
 def test_newton_value_hessian_replayed_matches_the_engine(monkeypatch) -> None:
-    monkeypatch.setattr(value_graph, "COMPILE_HESSIAN_AFTER", 1)  # Newton: a handful of steps
+    monkeypatch.setattr(value_graph, "COMPILE_AFTER", 1)  # Newton takes a handful of steps
     traced: list[str] = []
     original = compile_module.compile_hessian
     monkeypatch.setattr(

@@ -319,9 +319,29 @@ def test_a_single_leaf_has_no_lanes() -> None:
     assert compile(lambda x: x, [2.0], vectorize=True)(3.0)[1].tolist() == [1.0]
 
 
-def test_hessians_stay_straight_line() -> None:
-    with pytest.raises(TypeError, match="vectorize"):
-        compile(lambda x: x * x, [1.0], create_graph=True, vectorize=True)
+@pytest.mark.parametrize("fused_nodes", [True, False])
+def test_hessian_rows_replay_in_lanes_bitwise(fused_nodes: bool) -> None:
+    from micrograd_lr import logistic
+    from micrograd_lr.autodiff import hessian
+    from micrograd_lr.compile import compile_hessian
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(3, 150))
+    Y = (rng.random((1, 150)) > 0.5).astype(float)
+
+    def cost(*wb: Value) -> Value:
+        return logistic.cost_graph(list(wb[:-1]), wb[-1], X, Y, fused=fused_nodes)
+
+    key = None if fused_nodes else logit_signs(X)
+    h = compile_hessian(cost, [0.1, -0.2, 0.3, 0.05], key=key)
+    rows = next(iter(h._traces.values())).rows
+    assert all(row.lanes is not None for row in rows)
+    for point in ([0.1, -0.2, 0.3, 0.05], [1.0, 0.5, -2.0, 0.2]):
+        value, gradient, H = h(point)
+        expected_value, expected_gradient = engine_at(cost, point)
+        assert bits(value) == bits(expected_value)
+        assert [bits(g) for g in gradient.tolist()] == [bits(g) for g in expected_gradient]
+        assert H.tobytes() == hessian(cost, point).tobytes()
 
 
 def test_numpy_forms_agree_with_the_engines_functions() -> None:

@@ -65,8 +65,7 @@ class LogisticRegression(ClassifierBase):
         With ``engine="value"``: fused nodes or the composed graph.
     compiled : bool, default True
         With ``engine="value"`` and two classes: once a fit has made
-        `~micrograd_lr.logistic.value_graph.COMPILE_AFTER` gradient evaluations on the engine
-        (`~micrograd_lr.logistic.value_graph.COMPILE_HESSIAN_AFTER` Hessians), the
+        `~micrograd_lr.logistic.value_graph.COMPILE_AFTER` evaluations on the engine, the
         graph is traced and replayed compiled (`micrograd_lr.compile`; the same numbers bit
         for bit, faster for long fits). False keeps the plain engine. The softmax graph
         (more than two classes) always runs on the engine: it folds each example's largest

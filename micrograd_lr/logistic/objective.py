@@ -153,9 +153,8 @@ class BinaryObjective:
         With ``engine="value"``: fused nodes or the composed graph learners draw.
     compiled : bool, default True
         With ``engine="value"``: after `~micrograd_lr.logistic.value_graph.COMPILE_AFTER`
-        gradient evaluations on the engine
-        (`~micrograd_lr.logistic.value_graph.COMPILE_HESSIAN_AFTER` Hessians), trace the
-        graph once and replay it compiled (the same
+        evaluations on the engine (of gradients, or of Hessians), trace the graph once and
+        replay it compiled (the same
         numbers bit for bit, several times faster; see `CostDerivatives`). False keeps
         the plain engine for every evaluation.
 

@@ -16,7 +16,6 @@ from ._checks import _check_b, _check_data, _check_finite, _check_finite_w, _che
 
 __all__ = [
     "COMPILE_AFTER",
-    "COMPILE_HESSIAN_AFTER",
     "CostDerivatives",
     "cost_graph",
     "value_derivatives",
@@ -24,17 +23,13 @@ __all__ = [
 ]
 
 COMPILE_AFTER = 5
-"""Engine evaluations of the cost graph's gradient before `CostDerivatives` traces the graph
-and replays it compiled. On standardized breast cancer (455 x 30) tracing and compiling costs
-about 2-4 engine passes (the replay runs in lanes, `micrograd_lr.lanes`, 10-50x faster than
-the engine), so waiting this long first costs at most about twice the better of the two
-choices, however long the run turns out to be (the rent-or-buy argument): a fit of a
-handful of evaluations stays on the engine."""
-
-COMPILE_HESSIAN_AFTER = 15
-"""The same for Hessians, whose replay (straight-line code, one program per gradient entry)
-costs 13-16 engine passes to trace and compile: Newton's handful of steps stays on the
-engine."""
+"""Engine evaluations of the cost graph's derivatives (of each kind: gradients, Hessians)
+before `CostDerivatives` traces the graph and replays it compiled. On standardized breast
+cancer (455 x 30) tracing and compiling costs about 2-3 engine passes for the gradient and
+for the Hessian alike (both replay in lanes, `micrograd_lr.lanes`: the gradient 17-50x faster
+than the engine, the Hessian 14-56x), so waiting this long first costs at most about twice
+the better of the two choices, however long the run turns out to be (the rent-or-buy
+argument): a fit of a handful of evaluations stays on the engine."""
 
 
 def _log1p(t: Value) -> Value:
@@ -118,17 +113,43 @@ class _GraphBuilder:
         return total if self.weights is not None else total / len(self.labels)
 
 
+class _Branches:
+    """When to replay the composed graph at a point whose branches (the signs of its logits,
+    its ``log1p`` shortcuts: `micrograd_lr.compile.logit_signs`) have no trace yet. A trace
+    costs 2-3 engine passes and pays only if those branches last a few evaluations: so a new
+    pattern is traced at once when the one before lasted (gradient descent, whose logits
+    settle), but while they change at every evaluation (Newton's steps on separable data,
+    whose weights keep growing) the engine evaluates, until a pattern recurs."""
+
+    def __init__(self, key: Any) -> None:
+        self.key = key
+        self.last: Any = None
+        self.run = 0  # evaluations in a row with the last pattern
+
+    def settled(self, theta: list[float]) -> bool:
+        """Note ``theta``'s pattern; whether tracing it (if need be) is likely to pay."""
+        if self.key is None:
+            return True
+        pattern = self.key(theta)
+        if pattern == self.last:
+            self.run += 1
+            return True
+        lasted = self.run != 1  # the first pattern, or one that lasted
+        self.last, self.run = pattern, 1
+        return lasted
+
+
 class CostDerivatives:
     """The value, gradient and Hessian of a `_GraphBuilder`'s cost with respect to
     ``theta = (w..., b)``: by the engine for the first ``compile_after`` evaluations of each
-    kind (by default `COMPILE_AFTER` gradients and `COMPILE_HESSIAN_AFTER` Hessians), then
-    from the graph traced once and replayed
+    kind (default `COMPILE_AFTER`), then from the graph traced once and replayed
     (`micrograd_lr.compile`), with the same floats bit for bit, several times faster per
     evaluation.
 
     The composed graph branches on each logit's sign (and on its ``log1p`` shortcut), so its
     traces are keyed by them (`micrograd_lr.compile.logit_signs`) and re-traced when one
-    changes. ``compiled=False`` keeps the plain engine throughout.
+    changes, unless they change at every evaluation (then the engine evaluates, see
+    `_Branches`). ``compiled=False`` keeps the plain engine throughout.
 
     Attributes
     ----------
@@ -144,14 +165,13 @@ class CostDerivatives:
         self.builder = builder
         self.compiled = compiled
         self.compile_after = COMPILE_AFTER if compile_after is None else compile_after
-        self.compile_hessian_after = (
-            COMPILE_HESSIAN_AFTER if compile_after is None else compile_after
-        )
         self.gradients = self.hessians = 0
         self._gradient: Any = None
         self._hessian: Any = None
         n = builder.X.shape[0]
         self._labels = [f"w[{j}]" for j in range(n)] + ["b"]
+        self._gradient_branches = _Branches(self._key())
+        self._hessian_branches = _Branches(self._key())
 
     @property
     def replayed(self) -> bool:
@@ -171,11 +191,13 @@ class CostDerivatives:
     def value_and_gradient(self, theta: list[float]) -> tuple[float, NDArray[np.float64]]:
         """``(J, dJ/dtheta)`` at ``theta``, a list of ``n_x + 1`` floats."""
         self.gradients += 1
-        if self._gradient is None and self.compiled and self.gradients > self.compile_after:
+        settled = self._gradient_branches.settled(theta)
+        due = self.compiled and self.gradients > self.compile_after and settled
+        if self._gradient is None and due:
             from ..compile import compile
 
             self._gradient = compile(self._cost, theta, key=self._key(), labels=self._labels)
-        if self._gradient is not None:
+        if self._gradient is not None and (settled or self._gradient.has_trace(theta)):
             value, gradient = self._gradient(theta)
             return value, gradient
         leaves = self._leaves(theta)
@@ -188,12 +210,13 @@ class CostDerivatives:
     ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
         """``(J, gradient, Hessian)`` at ``theta``, as `value_derivatives` computes them."""
         self.hessians += 1
-        due = self.hessians > self.compile_hessian_after
-        if self._hessian is None and self.compiled and due:
+        settled = self._hessian_branches.settled(theta)
+        due = self.compiled and self.hessians > self.compile_after and settled
+        if self._hessian is None and due:
             from ..compile import compile_hessian
 
             self._hessian = compile_hessian(self._cost, theta, key=self._key(), labels=self._labels)
-        if self._hessian is not None:
+        if self._hessian is not None and (settled or self._hessian.has_trace(theta)):
             value, gradient, hessian = self._hessian(theta)
             return value, gradient, hessian
         return _value_derivatives(self.builder, self._leaves(theta))

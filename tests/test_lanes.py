@@ -395,3 +395,29 @@ def test_compiled_lanes_are_freed_and_keep_no_graph() -> None:
     del c
     gc.collect()
     assert ref() is None and plan() is None
+
+
+def test_a_users_op_runs_elementwise_in_lanes() -> None:
+    # An op the compiler does not know: its forward function and rule are called on each
+    # element, exactly as the engine calls them on each node.
+    from micrograd_lr.engine import Op, _node
+
+    softplus = Op(
+        "softplus",
+        lambda z: math.log1p(math.exp(z)),
+        (lambda out, z: 1.0 / (1.0 + math.exp(-z)),),
+    )
+
+    def apply(z: Value) -> Value:
+        out = softplus.forward(z.data)
+        return _node(out, softplus, (z, softplus.derivatives[0](out, z.data)))
+
+    def f(w: Value, b: Value) -> Value:
+        return sum(apply(w * t + b) * t for t in np.linspace(-2.0, 2.0, 30))  # type: ignore[return-value]
+
+    c = compile(f, [0.3, -0.1], vectorize=True)
+    assert c.vectorized and "softplus(v" in c.source()
+    for point in ([0.3, -0.1], [2.0, 1.5], [-0.0, 0.0]):
+        assert_bitwise(c(point), engine_at(f, point))
+    with pytest.raises(OverflowError):  # math.exp overflows in the rule, as in the engine
+        c(500.0, 0.0)

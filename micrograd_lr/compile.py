@@ -682,6 +682,9 @@ class _Program:
                 self.lanes = LanePlan(
                     graph, min_nodes_per_step=0.0 if vectorize else LANES_MIN_NODES_PER_STEP
                 )
+            lanes = self.lanes
+            if lanes is not None and not all(map(lanes.has_gradient, self.named_slots.values())):
+                self.lanes = None  # a labelled constant leaf: the straight-line code has it
         if self.lanes is not None:
             # S: the value, a zero, each input's gradient, each named node's gradient.
             self.chunks: tuple[Any, ...] = ()

@@ -705,6 +705,11 @@ class LanePlan:
                 G[c][0] = _settle(shares, settle[c])
             return float(V[self.root_class][0]), V, G
 
+    def has_gradient(self, position: int) -> bool:
+        """Whether `run` sums the gradient of the node at forward ``position`` (not for a
+        constant leaf: nothing reads it)."""
+        return bool(self.cls[position] != self.const_class)
+
     def gradient(self, G: list[Any], position: int) -> float:
         """The gradient of the node at forward ``position`` from `run`'s ``G``."""
         return float(G[self.cls[position]][self.member[position]])

@@ -238,6 +238,13 @@ def test_named_gradients_in_lanes() -> None:
     _, _, named = c(0.5)
     assert named == {"x0": 28.0, **{f"s{k}": 1.0 for k in range(2, 8)}}
 
+    def h(w: Value) -> Value:  # labelled constant leaves: straight-line code gives theirs
+        return sum(w * Value(float(t), f"c{t}") for t in range(100))  # type: ignore[return-value]
+
+    c = compile(h, [0.5], vectorize=True, named=True)
+    assert not c.vectorized and c(0.5)[2]["c3"] == 0.5
+    assert compile(h, [0.5], vectorize=True).vectorized
+
 
 # --------------------------------------------------------------------------------------------
 # Errors and refusals

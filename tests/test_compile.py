@@ -66,7 +66,7 @@ def test_root_form_and_named_gradients(recipe: Any, data: Any) -> None:
     except (ArithmeticError, ValueError):
         assume(False)
     root.label = "root"
-    c = compile(root, leaves, named=True)
+    c = compile(root, leaves, named=True, vectorize=data.draw(st.sampled_from([None, True])))
     root.backward()
     value, grad, named = c(xs)
     assert_bitwise((value, grad), (root.data, [leaf.grad for leaf in leaves]))

@@ -894,6 +894,7 @@ class Compiled:
                 assert build is not None
                 root = build(list(inputs))
             program = self._compile(root, inputs)
+            del root  # the caller's own root, or the trace's (freed while paused)
         self._programs[key(xs) if key is not None else None] = program
         self.n_nodes = program.n_nodes
 
@@ -933,6 +934,9 @@ class Compiled:
             with _gc_paused():
                 root, leaves = self._trace(xs)
                 program = self._compile(root, leaves)
+                # Freed by reference counting while the collector is paused: it then has
+                # none of the graph to walk when it resumes.
+                del root, leaves
             self.retraces += 1
             self._programs[k] = program
             while len(self._programs) > self._max_traces:

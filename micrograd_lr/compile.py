@@ -34,7 +34,7 @@ from . import fused, nn
 from .engine import OPS, Op, Value
 from .errors import TraceMismatchError
 from .graph import consumers_first
-from .lanes import LanePlan, NoLanes, _Fail
+from .lanes import SAMPLE_POINTS, LanePlan, NoLanes, _Fail
 
 __all__ = [
     "Compiled",
@@ -126,10 +126,6 @@ def _rule_forms() -> list[tuple[Op, int, str]]:
     ]
 
 
-_SAMPLES: tuple[float, ...] = (0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1e-300, 40.0, 710.0, -800.0)
-_SAMPLES += (math.inf, -math.inf, math.nan)
-
-
 def _outcome(f: Callable[..., Any], *args: float) -> Any:
     try:
         result = f(*args)
@@ -145,7 +141,8 @@ def _agrees(form: str, arity: int, forward: Any, rule: Any = None) -> bool:
     at ``out = forward(*operands)``) does at every sample point, raising alike."""
     names = [f"a{k}" for k in range(arity)]
     inline = eval(f"lambda o, {', '.join(names)}: {form.format(*names, o='o')}", dict(_NAMESPACE))
-    points = [(a, b) for a in _SAMPLES for b in _SAMPLES] if arity == 2 else _SAMPLES
+    samples = SAMPLE_POINTS
+    points = [(a, b) for a in samples for b in samples] if arity == 2 else samples
     for point in points:
         args: tuple[float, ...] = point if isinstance(point, tuple) else (point,)
         if rule is None:

@@ -118,10 +118,11 @@ _VECTOR_FORWARD: dict[Any, tuple[int, Callable[..., Array]]] = {
     fused.log_loss_float: (2, _log_loss),
 }
 
-# Derivative rules as NumPy expressions of (out, *operands), by the engine's rule function.
-_VECTOR_RULES: dict[int, Callable[..., Array]] = {
-    id(OPS["mul"].derivatives[0]): lambda o, a, b: b,
-    id(OPS["mul"].derivatives[1]): lambda o, a, b: a,
+# Derivative rules as NumPy expressions of (out, *operands), by the engine's rule function;
+# an int j: the rule's value is operand j itself (a product's other factor).
+_VECTOR_RULES: dict[int, Callable[..., Array] | int] = {
+    id(OPS["mul"].derivatives[0]): 1,
+    id(OPS["mul"].derivatives[1]): 0,
     id(OPS["div"].derivatives[0]): lambda o, a, b: 1.0 / b,
     id(OPS["div"].derivatives[1]): lambda o, a, b: -o / b,
     id(OPS["exp"].derivatives[0]): lambda o, a: o,
@@ -132,27 +133,15 @@ _VECTOR_RULES: dict[int, Callable[..., Array]] = {
     id(fused.LOG_LOSS.derivatives[0]): _log_loss_dz,
 }
 
-# Rules whose value is one of the operands (the product's): by operand number.
-_RULE_IS_OPERAND = {id(OPS["mul"].derivatives[0]): 1, id(OPS["mul"].derivatives[1]): 0}
+SAMPLE_POINTS: tuple[float, ...] = (0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1e-300, 40.0, 710.0)
+SAMPLE_POINTS += (-800.0, math.inf, -math.inf, math.nan)
+"""Where every NumPy form here, and every inline form of `micrograd_lr.compile`, is checked
+against the engine's function: signed zeros, both sides of exp's overflow, infinities, NaN."""
+_SAMPLES = np.array(SAMPLE_POINTS)
 
-_SAMPLES = np.array(
-    [
-        0.0,
-        -0.0,
-        1.0,
-        -1.0,
-        0.5,
-        -2.5,
-        3.0,
-        1e-300,
-        40.0,
-        710.0,
-        -800.0,
-        math.inf,
-        -math.inf,
-        math.nan,
-    ]
-)
+
+def _operand_rule(j: int) -> Callable[..., Any]:
+    return lambda out, *operands: operands[j]
 
 
 def _same(x: Any, y: Any) -> bool:
@@ -172,9 +161,10 @@ def _checked() -> None:
                 del _VECTOR_FORWARD[f]
         for op in (*OPS.values(), fused.LOG_LOSS):
             for rule in op.derivatives:
-                vector = _VECTOR_RULES.get(id(rule))
-                if vector is None:
+                known = _VECTOR_RULES.get(id(rule))
+                if known is None:
                     continue
+                vector = known if not isinstance(known, int) else _operand_rule(known)
                 points = []
                 for p in zip(*((a, b)[: op.arity]), strict=True):
                     try:
@@ -256,6 +246,18 @@ class _Step:
     guard: str | None
     fractional: Any
 
+    def __init__(self, kind: str, cls: int, n: int, op: Op, position: int) -> None:
+        self.kind, self.cls, self.n, self.op, self.position = kind, cls, n, op, position
+        self.refs = []
+        self.constants = np.zeros(0)
+        self.is_node = []
+        self.rows = None
+        self.rules = []
+        self.vector_forward = None
+        self.vector_rules = []
+        self.guard = None
+        self.fractional = None
+
 
 class LanePlan:
     """A traced graph (`micrograd_lr.compile`'s ``_Graph``) as steps over lanes.
@@ -328,17 +330,14 @@ class LanePlan:
         self.n_inputs = graph.n_inputs
         self.sizes = [len(m) for m in classes]
         self.input_class = [-1] * graph.n_inputs
+        self._input_names: dict[int, str] = {}
         const = np.zeros(0)
         for c, kind in enumerate(kinds):
             if isinstance(kind, tuple) and kind[0] == "input":
                 self.input_class[kind[1]] = c
+                self._input_names[c] = graph.labels[classes[c][0]] or f"x{kind[1]}"
             elif kind == ("const",):
                 const = np.array([graph.data[i] for i in classes[c]])
-        self._input_names = {
-            c: graph.labels[classes[c][0]] or f"x{kind[1]}"
-            for c, kind in enumerate(kinds)
-            if isinstance(kind, tuple) and kind[0] == "input"
-        }
         self.const_class = found.get(("const",), -1)
         self.const_values = const
         self.root_class = cls[n - 1]
@@ -433,16 +432,9 @@ class LanePlan:
     ) -> _Step:
         if len(members) == 1:
             return self._single(c, op, members[0], graph, cls, member)
-        step = _Step()
-        step.kind = "lanes"
-        step.cls = c
-        step.n = len(members)
-        step.op = op
-        step.position = members[0]
+        step = _Step("lanes", c, len(members), op, members[0])
         arity = len(graph.args[members[0]])
         step.refs = [self._refs(graph, members, k, cls, member) for k in range(arity)]
-        step.rows = None
-        step.fractional = None
         linear = getattr(op.forward, "__code__", None) is _LINEAR_CODE
         if linear:
             # Each lane has its own row: its derivatives with respect to the weights.
@@ -457,16 +449,11 @@ class LanePlan:
         if getattr(op.forward, "__code__", None) is nn.NEURON_FORWARD_CODE:
             step.vector_forward = _neuron
         step.vector_rules = [
-            None if type(r) is float or linear else _VECTOR_RULES.get(id(r)) for r in step.rules
+            None
+            if type(r) is float or linear
+            else _VECTOR_RULES.get(id(r), nn.operand_rule_index(r))
+            for r in step.rules
         ]
-        for k, rule in enumerate(step.rules):
-            j = _RULE_IS_OPERAND.get(id(rule))
-            if j is not None and step.vector_rules[k] is None:
-                j = None  # its NumPy form failed the check: called on each element
-            if j is None:
-                j = nn.operand_rule_index(rule)
-            if j is not None:
-                step.vector_rules[k] = j  # the derivative is operand j itself
         step.guard = _guard(op, graph.args[members[0]])
         if step.guard == "fractional":
             exponent = step.refs[1].constant
@@ -480,13 +467,7 @@ class LanePlan:
         gathered (and its shares handed out) one NumPy operation per source class, so that
         a mean over 455 examples is a handful of operations, not 455."""
         args = graph.args[i]
-        step = _Step()
-        step.kind = "single"
-        step.cls = c
-        step.n = 1
-        step.op = op
-        step.position = i
-        step.rows = None
+        step = _Step("single", c, 1, op, i)
         step.rules = list(op.derivatives)
         if len(step.rules) != len(args):
             raise NoLanes(f"op {op.symbol!r} has {len(step.rules)} rules for {len(args)} operands")
@@ -498,57 +479,23 @@ class LanePlan:
         rules = step.rules
         if all(type(rules[k]) is float for k, a in enumerate(args) if type(a) is int):
             step.vector_rules = [np.array([r if type(r) is float else 0.0 for r in rules])]
-        else:
-            step.vector_rules = []
-        step.vector_forward = None
         return step
 
     def _fold(self, chain: list[int], graph: Any, cls: list[int], member: list[int]) -> _Step:
         """A running sum: ``t0 + t1``, then ``+ t2``, ... (``chain`` its nodes in order)."""
-        step = _Step()
-        step.kind = "fold"
-        step.cls = cls[chain[-1]]
-        step.n = len(chain)
-        step.op = graph.ops[chain[-1]]
-        step.position = chain[-1]
+        step = _Step("fold", cls[chain[-1]], len(chain), graph.ops[chain[-1]], chain[-1])
         terms: list[int | float] = [graph.args[chain[0]][0], graph.args[chain[0]][1]]
         terms += [graph.args[i][1] for i in chain[1:]]
+        step.constants = np.array([0.0 if type(a) is int else a for a in terms])
+        step.refs = _gathers([(t, a) for t, a in enumerate(terms) if type(a) is int], cls, member)
         # The engine hands the terms their shares from the last addition back to the first,
         # whose own two operands come in written order: term K, K-1, ..., 2, then 0, 1.
-        order = [*range(len(terms) - 1, 1, -1), 0, 1]
-        constants = np.zeros(len(terms))
-        by_source: dict[int, tuple[list[int], list[int]]] = {}
-        for t, a in enumerate(terms):
-            if type(a) is int:
-                by_source.setdefault(cls[a], ([], []))[0].append(t)
-            else:
-                constants[t] = a
-        for t in order:
-            term = terms[t]
-            if type(term) is int:
-                by_source[cls[term]][1].append(t)
-        refs = []
-        step.constants = constants
-        for source, (forward_terms, backward_terms) in by_source.items():
-            ref = _Ref(source, None, None)
-            ref.idx = (
-                np.array(forward_terms, dtype=np.intp),
-                np.array([member[int(terms[t])] for t in forward_terms], dtype=np.intp),
-            )
-            targets = [member[int(terms[t])] for t in backward_terms]
-            ref.distinct = len(set(targets)) == len(targets)
-            ref.reverse_idx = (
-                np.array(backward_terms, dtype=np.intp),
-                np.array(targets, dtype=np.intp),
-            )
-            refs.append(ref)
-        step.refs = refs
-        step.rows = None
-        step.guard = None
-        step.rules = []
-        step.vector_forward = None
-        step.vector_rules = []
-        step.fractional = None
+        rank = np.empty(len(terms), dtype=np.intp)
+        rank[[*range(len(terms) - 1, 1, -1), 0, 1]] = np.arange(len(terms))
+        for ref in step.refs:
+            positions, members = ref.idx
+            back = np.argsort(rank[positions])
+            ref.reverse_idx = (positions[back], members[back])
         return step
 
     def _check_order(

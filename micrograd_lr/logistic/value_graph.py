@@ -25,7 +25,7 @@ __all__ = [
 COMPILE_AFTER = 5
 """Engine evaluations of the cost graph's derivatives (of each kind: gradients, Hessians)
 before `CostDerivatives` traces the graph and replays it compiled. On standardized breast
-cancer (455 x 30) tracing and compiling costs about 2-3 engine passes for the gradient and
+cancer (455 x 30) tracing and compiling costs about 2-5 engine passes for the gradient and
 for the Hessian alike (both replay in lanes, `micrograd_lr.lanes`: the gradient 17-50x faster
 than the engine, the Hessian 14-56x), so waiting this long first costs at most about twice
 the better of the two choices, however long the run turns out to be (the rent-or-buy
@@ -116,7 +116,7 @@ class _GraphBuilder:
 class _Branches:
     """When to replay the composed graph at a point whose branches (the signs of its logits,
     its ``log1p`` shortcuts: `micrograd_lr.compile.logit_signs`) have no trace yet. A trace
-    costs 2-3 engine passes and pays only if those branches last a few evaluations: so a new
+    costs 2-5 engine passes and pays only if those branches last a few evaluations: so a new
     pattern is traced at once when the one before lasted (gradient descent, whose logits
     settle), but while they change at every evaluation (Newton's steps on separable data,
     whose weights keep growing) the engine evaluates, until a pattern recurs."""

@@ -682,12 +682,12 @@ class _Program:
             lanes = self.lanes
             if lanes is not None and not all(map(lanes.has_gradient, self.named_slots.values())):
                 self.lanes = None  # a labelled constant leaf: the straight-line code has it
+        position = {k: i for i, k in graph.inputs.items()}  # input number -> position
         if self.lanes is not None:
             # S: the value, a zero, each input's gradient, each named node's gradient.
             self.chunks: tuple[Any, ...] = ()
             self.keys: list[bytes] = []
             self.value_slot = 0
-            position = {k: i for i, k in graph.inputs.items()}
             self.grad_slots = tuple(2 + k for k in range(len(inputs)))
             # The forward positions whose gradients follow the value and the zero in S.
             self.lane_outputs = [position.get(k, -1) for k in range(len(inputs))]
@@ -705,7 +705,6 @@ class _Program:
         self.chunks = tuple(functions)
         self.n_slots = gen.n_slots
         self.value_slot = gen.root_value_slot
-        position = {k: i for i, k in graph.inputs.items()}
         self.grad_slots = tuple(
             gen.output_slots[position[k]] if k in position else gen.zero_slot
             for k in range(len(inputs))
@@ -819,6 +818,12 @@ def _decisions(program: _Program, xs: list[float], S: list[float]) -> tuple[int,
         x = S[slot] if slot >= 0 else xs[graph.inputs[i]] if i in graph.inputs else graph.data[i]
         out.append((x > 0) - (x < 0) if kind == "sign" else int(x == 0))
     return tuple(out)
+
+
+def _point(x: tuple[Any, ...], n: int) -> list[float]:
+    """The inputs of a call: the numbers given (``c(1.0, 2.0)``), or one sequence or array
+    of them (``c([1.0, 2.0])``), as a list of ``n`` floats."""
+    return _as_floats(x[0] if len(x) == 1 and not isinstance(x[0], Real) else x, n)
 
 
 def _as_floats(x: Any, n: int) -> list[float]:
@@ -944,7 +949,7 @@ class Compiled:
         return program
 
     def __call__(self, *x: Any) -> Any:
-        xs = _as_floats(x[0] if len(x) == 1 and not isinstance(x[0], Real) else x, self.n_inputs)
+        xs = _point(x, self.n_inputs)
         program = self._program(xs)
         S = program.run(xs, self._build)
         self.calls += 1
@@ -959,7 +964,7 @@ class Compiled:
     def check(self, *x: Any) -> None:
         """Re-trace at ``x`` and raise `TraceMismatchError` if the graph's structure, the
         value or a gradient differs from the compiled replay's."""
-        xs = _as_floats(x[0] if len(x) == 1 and not isinstance(x[0], Real) else x, self.n_inputs)
+        xs = _point(x, self.n_inputs)
         program = self._program(xs)
         S = program.run(xs, self._build)
         value = S[program.value_slot]
@@ -1001,7 +1006,7 @@ class Compiled:
 
     def forward(self, *x: Any) -> float:
         """The value alone (the backward pass is skipped)."""
-        xs = _as_floats(x[0] if len(x) == 1 and not isinstance(x[0], Real) else x, self.n_inputs)
+        xs = _point(x, self.n_inputs)
         return self._program(xs).value(xs, self._build)
 
     def source(self) -> str:
@@ -1022,7 +1027,7 @@ class Compiled:
         for ``key(x)``), rather than trace anew."""
         if self._key is None:
             return True
-        xs = _as_floats(x[0] if len(x) == 1 and not isinstance(x[0], Real) else x, self.n_inputs)
+        xs = _point(x, self.n_inputs)
         return self._key(xs) in self._programs
 
     @property
@@ -1120,7 +1125,7 @@ class CompiledHessian:
         call, can still re-trace)."""
         if self._key is None:
             return True
-        xs = _as_floats(x[0] if len(x) == 1 and not isinstance(x[0], Real) else x, self.n_inputs)
+        xs = _point(x, self.n_inputs)
         prefix = (self._key(xs),)
         return any(t.decisions[:1] == prefix for t in self._traces.values())
 
@@ -1136,7 +1141,7 @@ class CompiledHessian:
         return found
 
     def __call__(self, *x: Any) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
-        xs = _as_floats(x[0] if len(x) == 1 and not isinstance(x[0], Real) else x, self.n_inputs)
+        xs = _point(x, self.n_inputs)
         # The key names the function's own branches: only a trace with the same key may run
         # here (another one's cost program could fail where the function does not).
         prefix: tuple[Any, ...] = (self._key(xs),) if self._key is not None else ()

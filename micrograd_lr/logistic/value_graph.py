@@ -170,8 +170,12 @@ class CostDerivatives:
         self._hessian: Any = None
         n = builder.X.shape[0]
         self._labels = [f"w[{j}]" for j in range(n)] + ["b"]
-        self._gradient_branches = _Branches(self._key())
-        self._hessian_branches = _Branches(self._key())
+        from ..compile import logit_signs
+
+        # The composed graph's branches (None for the fused graph, which has none).
+        self._branch_key = None if builder.fused else logit_signs(builder.X)
+        self._gradient_branches = _Branches(self._branch_key)
+        self._hessian_branches = _Branches(self._branch_key)
 
     @property
     def replayed(self) -> bool:
@@ -183,21 +187,26 @@ class CostDerivatives:
     def _leaves(self, theta: list[float]) -> list[Value]:
         return [Value(v, label) for v, label in zip(theta, self._labels, strict=True)]
 
-    def _key(self) -> Any:
-        from ..compile import logit_signs
-
-        return None if self.builder.fused else logit_signs(self.builder.X)
+    def _replay(
+        self, compiled: Any, branches: _Branches, evaluations: int, theta: list[float], make: Any
+    ) -> tuple[Any, bool]:
+        """``(compiled, use it)`` for an evaluation at ``theta``: the replay of one kind,
+        made by ``make`` (`compile` or `compile_hessian`) once due, and used where its
+        branches have a trace or are worth tracing (`_Branches`)."""
+        settled = branches.settled(theta)
+        if compiled is None and self.compiled and evaluations > self.compile_after and settled:
+            compiled = make(self._cost, theta, key=self._branch_key, labels=self._labels)
+        return compiled, compiled is not None and (settled or compiled.has_trace(theta))
 
     def value_and_gradient(self, theta: list[float]) -> tuple[float, NDArray[np.float64]]:
         """``(J, dJ/dtheta)`` at ``theta``, a list of ``n_x + 1`` floats."""
-        self.gradients += 1
-        settled = self._gradient_branches.settled(theta)
-        due = self.compiled and self.gradients > self.compile_after and settled
-        if self._gradient is None and due:
-            from ..compile import compile
+        from ..compile import compile
 
-            self._gradient = compile(self._cost, theta, key=self._key(), labels=self._labels)
-        if self._gradient is not None and (settled or self._gradient.has_trace(theta)):
+        self.gradients += 1
+        self._gradient, replay = self._replay(
+            self._gradient, self._gradient_branches, self.gradients, theta, compile
+        )
+        if replay:
             value, gradient = self._gradient(theta)
             return value, gradient
         leaves = self._leaves(theta)
@@ -209,14 +218,13 @@ class CostDerivatives:
         self, theta: list[float]
     ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
         """``(J, gradient, Hessian)`` at ``theta``, as `value_derivatives` computes them."""
-        self.hessians += 1
-        settled = self._hessian_branches.settled(theta)
-        due = self.compiled and self.hessians > self.compile_after and settled
-        if self._hessian is None and due:
-            from ..compile import compile_hessian
+        from ..compile import compile_hessian
 
-            self._hessian = compile_hessian(self._cost, theta, key=self._key(), labels=self._labels)
-        if self._hessian is not None and (settled or self._hessian.has_trace(theta)):
+        self.hessians += 1
+        self._hessian, replay = self._replay(
+            self._hessian, self._hessian_branches, self.hessians, theta, compile_hessian
+        )
+        if replay:
             value, gradient, hessian = self._hessian(theta)
             return value, gradient, hessian
         return _value_derivatives(self.builder, self._leaves(theta))

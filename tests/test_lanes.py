@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from micrograd_lr import DomainError, Value, fused
 from micrograd_lr.compile import _Graph, compile, logit_signs
+from micrograd_lr.graph import nodes as _nodes
 from micrograd_lr.lanes import LanePlan, NoLanes
 
 BINARY_OPS = {
@@ -428,3 +429,25 @@ def test_a_users_op_runs_elementwise_in_lanes() -> None:
         assert_bitwise(c(point), engine_at(f, point))
     with pytest.raises(OverflowError):  # math.exp overflows in the rule, as in the engine
         c(500.0, 0.0)
+
+
+def test_a_zero_gradient_through_a_subtraction_keeps_its_sign() -> None:
+    # The engine's share of the subtrahend is 0.0 + (-1.0 * g): for g == 0.0 that is +0.0,
+    # where a lane step that handed -g on as the subtrahend's whole gradient would give
+    # -0.0. Read through named gradients (the inputs' sums would lose the sign).
+    def f(w: Value) -> Value:
+        total: Any = 0
+        for k, t in enumerate((1.0, 2.0, 3.0, 4.0)):
+            b = w * t * 2.0
+            b.label = f"b{k}"
+            total = total + (w * t - b).relu()
+        return total
+
+    c = compile(f, [1.0], vectorize=True, named=True)
+    assert c.vectorized
+    _, _, named = c(1.0)  # w t - 2 w t < 0: relu passes 0.0 back
+    leaf = Value(1.0, "x0")
+    root = f(leaf)
+    root.backward()
+    engine = {node.label: node.grad for node in _nodes(root) if node.label}
+    assert {k: bits(v) for k, v in named.items()} == {k: bits(v) for k, v in engine.items()}

@@ -24,6 +24,19 @@ def _data(m: int = 24, n: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarra
     return X, y
 
 
+def _spy(monkeypatch: pytest.MonkeyPatch, name: str, tag: str) -> list[str]:
+    """Record ``tag`` in the returned list at each call of ``micrograd_lr.compile.<name>``."""
+    calls: list[str] = []
+    original = getattr(compile_module, name)
+
+    def spied(*args: object, **kwargs: object) -> object:
+        calls.append(tag)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(compile_module, name, spied)
+    return calls
+
+
 def _bits(a: np.ndarray) -> bytes:
     return np.asarray(a, dtype=np.float64).tobytes()
 
@@ -53,12 +66,8 @@ def test_cost_derivatives_replay_is_the_engine_bit_for_bit(fused: bool) -> None:
 
 def test_branches_that_change_at_every_evaluation_stay_on_the_engine(monkeypatch) -> None:
     # Newton's steps on separable data: every logit pattern new. Tracing each would cost
-    # 2-3 engine passes for one evaluation; the engine evaluates until a pattern recurs.
-    traced: list[str] = []
-    original = compile_module.compile
-    monkeypatch.setattr(
-        compile_module, "compile", lambda *a, **k: traced.append("trace") or original(*a, **k)
-    )
+    # 2-5 engine passes for one evaluation; the engine evaluates until a pattern recurs.
+    traced = _spy(monkeypatch, "compile", "trace")
     X, y = _data()
     derivatives = CostDerivatives(_GraphBuilder(X.T, y, fused=False), compile_after=0)
     rng = np.random.default_rng(4)
@@ -72,11 +81,7 @@ def test_branches_that_change_at_every_evaluation_stay_on_the_engine(monkeypatch
 
 
 def test_no_replay_before_the_threshold(monkeypatch) -> None:
-    calls: list[str] = []
-    original = compile_module.compile
-    monkeypatch.setattr(
-        compile_module, "compile", lambda *a, **k: calls.append("compile") or original(*a, **k)
-    )
+    calls = _spy(monkeypatch, "compile", "compile")
     X, y = _data()
     derivatives = CostDerivatives(_GraphBuilder(X.T, y, fused=True))
     theta = [0.0] * (X.shape[1] + 1)
@@ -89,11 +94,7 @@ def test_no_replay_before_the_threshold(monkeypatch) -> None:
 
 @pytest.mark.parametrize("fused", [True, False])
 def test_estimator_fits_the_same_coefficients_compiled_or_not(fused: bool, monkeypatch) -> None:
-    traced: list[str] = []
-    original = compile_module.compile
-    monkeypatch.setattr(
-        compile_module, "compile", lambda *a, **k: traced.append("trace") or original(*a, **k)
-    )
+    traced = _spy(monkeypatch, "compile", "trace")
     X, y = _data(40, 4, seed=2)
     options = {"engine": "value", "solver": "gd", "fused": fused, "tol": 0.0}
     options["max_iter"] = value_graph.COMPILE_AFTER + 15  # compiles, then replays 15 times
@@ -110,13 +111,7 @@ def test_estimator_fits_the_same_coefficients_compiled_or_not(fused: bool, monke
 
 def test_newton_value_hessian_replayed_matches_the_engine(monkeypatch) -> None:
     monkeypatch.setattr(value_graph, "COMPILE_AFTER", 1)  # Newton takes a handful of steps
-    traced: list[str] = []
-    original = compile_module.compile_hessian
-    monkeypatch.setattr(
-        compile_module,
-        "compile_hessian",
-        lambda *a, **k: traced.append("hessian") or original(*a, **k),
-    )
+    traced = _spy(monkeypatch, "compile_hessian", "hessian")
     X, y = _data(30, 3, seed=3)
     compiled = newton(X.T, y, engine="value", fused=False, tol=1e-12)
     assert traced == ["hessian"]

@@ -153,18 +153,26 @@ def test_lanes_are_bitwise_the_engine_on_random_lane_graphs(recipe: Any, data: A
 # --------------------------------------------------------------------------------------------
 # Logistic regression, the case lanes are for
 # --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("fused_nodes", [True, False])
-def test_logistic_cost_graphs_replay_in_lanes_by_default_bitwise(fused_nodes: bool) -> None:
+def logistic_cost(n: int, m: int, *, seed: int, fused_nodes: bool) -> tuple[Any, Any, Any, Any]:
+    """``(cost(*w, b), its key, X, Y)``: logistic regression's cost graph on ``m`` random
+    examples of ``n`` features; the key tells the composed graph's branches apart."""
     from micrograd_lr import logistic
 
-    rng = np.random.default_rng(1)
-    X = rng.normal(size=(4, 200))
-    Y = (rng.random((1, 200)) > 0.5).astype(float)
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, m))
+    Y = (rng.random((1, m)) > 0.5).astype(float)
 
     def cost(*wb: Value) -> Value:
         return logistic.cost_graph(list(wb[:-1]), wb[-1], X, Y, fused=fused_nodes)
 
-    key = None if fused_nodes else logit_signs(X)
+    return cost, None if fused_nodes else logit_signs(X), X, Y
+
+
+@pytest.mark.parametrize("fused_nodes", [True, False])
+def test_logistic_cost_graphs_replay_in_lanes_by_default_bitwise(fused_nodes: bool) -> None:
+    from micrograd_lr import logistic
+
+    cost, key, X, Y = logistic_cost(4, 200, seed=1, fused_nodes=fused_nodes)
     c = compile(cost, [0.0] * 5, key=key)
     plain = compile(cost, [0.0] * 5, key=key, vectorize=False)
     assert c.vectorized and not plain.vectorized
@@ -329,18 +337,10 @@ def test_a_single_leaf_has_no_lanes() -> None:
 
 @pytest.mark.parametrize("fused_nodes", [True, False])
 def test_hessian_rows_replay_in_lanes_bitwise(fused_nodes: bool) -> None:
-    from micrograd_lr import logistic
     from micrograd_lr.autodiff import hessian
     from micrograd_lr.compile import compile_hessian
 
-    rng = np.random.default_rng(2)
-    X = rng.normal(size=(3, 150))
-    Y = (rng.random((1, 150)) > 0.5).astype(float)
-
-    def cost(*wb: Value) -> Value:
-        return logistic.cost_graph(list(wb[:-1]), wb[-1], X, Y, fused=fused_nodes)
-
-    key = None if fused_nodes else logit_signs(X)
+    cost, key, _, _ = logistic_cost(3, 150, seed=2, fused_nodes=fused_nodes)
     h = compile_hessian(cost, [0.1, -0.2, 0.3, 0.05], key=key)
     rows = next(iter(h._traces.values())).rows
     assert all(row.lanes is not None for row in rows)

@@ -327,7 +327,6 @@ class LanePlan:
             member[i] = len(members)
             members.append(i)
         self.n_nodes = n
-        self.n_inputs = graph.n_inputs
         self.sizes = [len(m) for m in classes]
         self.input_class = [-1] * graph.n_inputs
         self._input_names: dict[int, str] = {}

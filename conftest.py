@@ -7,6 +7,10 @@ import shutil
 import pytest
 
 collect_ignore = ["micrograd_lr/__main__.py"]
+try:
+    import numba  # noqa: F401
+except ImportError:  # the native loop's module imports Numba (the fast extra)
+    collect_ignore.append("micrograd_lr/_native_loop.py")
 
 
 def pytest_runtest_setup(item):

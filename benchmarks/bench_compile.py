@@ -44,7 +44,7 @@ from bench_engine import (  # noqa: E402
     _versions,
 )
 
-from micrograd_lr import Value  # noqa: E402
+from micrograd_lr import Value, native  # noqa: E402
 from micrograd_lr.compile import _Graph, compile, compile_gradient, logit_signs  # noqa: E402
 from micrograd_lr.graph import nodes  # noqa: E402
 
@@ -181,9 +181,9 @@ def _chain_row(
     del root, leaves
     gc.collect()
 
-    def trace_and_compile() -> Any:
+    def trace_and_compile(loop: bool = False) -> Any:
         r = chain.build(Value, steps)
-        return compile(r, _leaves(r))
+        return compile(r, _leaves(r), native=loop)
 
     # One untimed first: the first compile at a size also faults in the benchmark thread's
     # fresh stack pages, which cost as much again as the compile itself.
@@ -197,6 +197,12 @@ def _chain_row(
         # Timed among the others, one call a sample: the machine's load moves it as much.
         "compile": trace_and_compile,
     }
+    if native.available():
+        looped = trace_and_compile(loop=True)
+        value, grad = looped(xs)
+        assert (value, grad.tolist()) == expected, f"{chain.name}: native differs"
+        runs["native"] = lambda: looped(xs)
+        runs["compile native"] = lambda: trace_and_compile(loop=True)
     if with_interpreter:
         root = chain.build(Value, steps)
         interpreter = interpret(_Graph(root, _leaves(root)))
@@ -206,7 +212,10 @@ def _chain_row(
         runs["interpreter"] = lambda: interpreter(xs)
     samples: dict[str, list[int]] = {name: [] for name in runs}
     names = list(runs)
-    calls = {name: 1 if name == "compile" else _calls_per_sample(run) for name, run in runs.items()}
+    calls = {
+        name: 1 if name.startswith("compile") else _calls_per_sample(run)
+        for name, run in runs.items()
+    }
     for repeat in range(repeats):
         for name in names[repeat % len(names) :] + names[: repeat % len(names)]:
             gc.collect()
@@ -231,7 +240,7 @@ def _bytes_per_node(chain: Chain, n: int) -> tuple[float, float, float]:
         count = len(nodes(root))
         gc.collect()
         base = tracemalloc.get_traced_memory()[0]
-        compiled = compile(root, leaves)
+        compiled = compile(root, leaves, native=False)
         del root, leaves
         gc.collect()
         held = tracemalloc.get_traced_memory()[0] - before
@@ -247,31 +256,50 @@ def _bytes_per_node(chain: Chain, n: int) -> tuple[float, float, float]:
 
 def chains_report(sizes: Sequence[int], repeats: int, memory_size: int) -> list[str]:
     micrograd = _micrograd_value()
+    # The native loop's one-time start (import Numba, load or compile the loop, check it
+    # against the engine) is paid here, once per process, not in the timed compiles.
+    started = time.perf_counter()
+    loop = native.available()
+    start_s = time.perf_counter() - started
     for chain in CHAINS:  # warm-up: CPython specializes bytecode on first executions
         root = chain.build(Value, 100)
-        compile(root, _leaves(root))(*[leaf.data for leaf in _leaves(root)])
+        compile(root, _leaves(root), native=False)(*[leaf.data for leaf in _leaves(root)])
         chain.build(micrograd, 100).backward()
     lines = [
         "Microseconds per op, forward + backward (replay: the compiled graph on the same "
-        "inputs); speed-ups of the replay; trace + compile in engine passes and the number "
-        "of replays after which compiling has paid off:",
+        "inputs, as straight-line Python, `native=False`; native: `micrograd_lr.native`'s "
+        "compiled loop, `native=True`, needs Numba); speed-ups of each replay; trace + "
+        "compile in engine passes and the number of replays after which compiling has paid "
+        "off (straight-line / native):",
         "",
-        "| chain | ops | micrograd | engine | replay | interpreter | replay vs engine "
-        "| vs micrograd | trace+compile (engine passes) | break-even replays |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| chain | ops | micrograd | engine | replay | native | interpreter "
+        "| replay vs engine | native vs engine | replay vs micrograd | native vs micrograd "
+        "| trace+compile (engine passes) | break-even replays |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for n in sizes:
         for chain in CHAINS:
             row = _chain_row(chain, n, repeats, micrograd, with_interpreter=True)
-            passes = row["compile"] / row["engine"]
-            even = math.ceil(row["compile"] / (row["engine"] - row["replay"]))
+            engine, mg = row["engine"], row["micrograd"]
+            passes = f"{row['compile'] / engine:.1f}"
+            even = f"{math.ceil(row['compile'] / (engine - row['replay']))}"
+            loop = speed = speed_mg = "-"
+            if "native" in row:
+                loop = f"{row['native']:.3f}"
+                speed, speed_mg = f"{engine / row['native']:.1f}x", f"{mg / row['native']:.1f}x"
+                passes += f" / {row['compile native'] / engine:.1f}"
+                even += f" / {math.ceil(row['compile native'] / (engine - row['native']))}"
             lines.append(
-                f"| {chain.name} | {int(row['ops'])} | {row['micrograd']:.3f} | "
-                f"{row['engine']:.3f} | {row['replay']:.3f} | {row['interpreter']:.3f} | "
-                f"{row['engine'] / row['replay']:.1f}x | {row['micrograd'] / row['replay']:.1f}x"
-                f" | {passes:.1f} | {even} |"
+                f"| {chain.name} | {int(row['ops'])} | {mg:.3f} | {engine:.3f} | "
+                f"{row['replay']:.3f} | {loop} | {row['interpreter']:.3f} | "
+                f"{engine / row['replay']:.1f}x | {speed} | {mg / row['replay']:.1f}x | "
+                f"{speed_mg} | {passes} | {even} |"
             )
     lines += [
+        "",
+        f"The native loop's start, once per process: {start_s:.2f} s"
+        if loop
+        else f"No native loop: {native.problem()}",
         "",
         f"Bytes per node at {memory_size} ops (tracemalloc): the engine's graph, a compiled "
         "graph once the engine's graph is dropped, and the extra peak of one replay:",
@@ -341,7 +369,7 @@ def _per_iteration(
         return logistic.cost_graph(list(t[:n]), t[n], X, Y, fused=fused)
 
     def trace(vectorize: bool) -> Any:
-        return compile(cost, theta, vectorize=vectorize)
+        return compile(cost, theta, vectorize=vectorize, native=False)
 
     straight, lanes = trace(False), trace(True)
     assert lanes.vectorized and not straight.vectorized

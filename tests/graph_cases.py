@@ -24,15 +24,20 @@ constants = st.sampled_from([0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 3, -2.5, 0.999, 1e-
 
 
 @st.composite
-def recipes(draw: Any) -> tuple[int, list[tuple[Any, ...]]]:
+def recipes(draw: Any, plain: bool = False) -> tuple[int, list[tuple[Any, ...]]]:
     """``(n_inputs, steps)``: each step makes one node from earlier nodes (by index; the
-    same index twice is the same node as both operands) and folded numbers."""
+    same index twice is the same node as both operands) and folded numbers. ``plain``: the
+    engine's own operations only (no fused nodes), the nodes summed into the root by
+    Python's ``sum``."""
     n_inputs = draw(st.integers(1, 4))
     steps: list[tuple[Any, ...]] = []
+    kinds = ("unary", "binary", "left", "right")
+    if not plain:
+        kinds += ("linear", "mean", "ll")
     for _ in range(draw(st.integers(1, 14))):
         available = n_inputs + len(steps)
         pick = st.integers(0, available - 1)
-        kind = draw(st.sampled_from(("unary", "binary", "left", "right", "linear", "mean", "ll")))
+        kind = draw(st.sampled_from(kinds))
         if kind == "unary":
             steps.append(("unary", draw(st.sampled_from(UNARY)), draw(pick)))
         elif kind == "binary":
@@ -48,6 +53,8 @@ def recipes(draw: Any) -> tuple[int, list[tuple[Any, ...]]]:
             steps.append(("mean", [draw(pick) for _ in range(draw(st.integers(1, 4)))]))
         else:
             steps.append(("ll", draw(pick), draw(st.sampled_from([0.0, 1.0]))))
+    if plain:
+        steps.append(("sum",))
     return n_inputs, steps
 
 
@@ -73,12 +80,14 @@ def build(steps: Sequence[tuple[Any, ...]], leaves: Sequence[Value]) -> Value:
             nodes.append(fused.linear([nodes[i] for i in step[1]], nodes[step[2]], step[3]))
         elif kind == "mean":
             nodes.append(fused.mean([nodes[i] for i in step[1]]))
-        else:
+        elif kind == "ll":
             nodes.append(fused.log_loss(nodes[step[1]], step[2]))
     # Every node reaches the root: a replay computes only what reaches the root, so a node
     # off to the side would raise in the engine and not in the replay.
     made = nodes[len(leaves) :]
-    return made[0] if len(made) == 1 else fused.mean(made)
+    if len(made) == 1:
+        return made[0]
+    return sum(made) if steps[-1] == ("sum",) else fused.mean(made)
 
 
 def bits(x: float) -> bytes:

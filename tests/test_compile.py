@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from micrograd_lr import DomainError, Value, fused
 from micrograd_lr.compile import compile, compile_gradient, compile_hessian, logit_signs
 from micrograd_lr.errors import MicrogradLRError, TraceMismatchError
+from micrograd_lr.graph import nodes
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,11 +117,48 @@ def test_sums_handed_on_to_operands(f: Any, chunk_edges: int) -> None:
         assert_bitwise(c(point), (root.data, [leaf.grad for leaf in leaves]))
 
 
+def _negative_zero_shares(x: Value, y: Value) -> Value:
+    # At x < 0 < y every share x and m receive is -0.0 (0.0 times a negative gradient); at
+    # y = inf a share to x is 0 * inf, a NaN.
+    r = x.relu()
+    r.label = "r"
+    m = x * y
+    m.label = "m"
+    return r * -2.0 + m.relu() * -1.0 + (x * -0.0) * 3.0
+
+
+@pytest.mark.parametrize("chunk_edges", [1, 3, 2000])
+def test_sums_started_at_a_negative_zero_share_end_as_the_engines(chunk_edges: int) -> None:
+    # A replay's sum starts at its first share, the engine's at 0.0 + share: they differ in
+    # the sign of a zero only, and the outputs (inputs' and named gradients) settle it.
+    root_leaves = [Value(1.0, "x"), Value(1.0, "y")]
+    root = _negative_zero_shares(*root_leaves)
+    c = compile(root, root_leaves, named=True, chunk_edges=chunk_edges, vectorize=False)
+    for point in ([-1.0, 2.0], [-1.0, -2.0], [-1.0, -0.0], [-1.0, math.inf], [-0.0, 2.0]):
+        leaves = [Value(v, name) for v, name in zip(point, "xy", strict=True)]
+        expected = _negative_zero_shares(*leaves)
+        expected.backward()
+        value, grad, named = c(point)
+        assert_bitwise((value, grad), (expected.data, [leaf.grad for leaf in leaves]))
+        by_label = {n.label: n.grad for n in nodes(expected) if n.label}
+        assert {k: bits(v) for k, v in named.items()} == {k: bits(by_label[k]) for k in named}
+
+
 def test_relu_and_abs_derivatives_are_taken_at_replay() -> None:
     c = compile(lambda x: x.relu() + abs(x) * 2, [1.0])
     assert c(3.0)[1].tolist() == [3.0]
     assert c(-3.0)[1].tolist() == [-2.0]
     assert c(0.0)[1].tolist() == [0.0]
+
+
+@pytest.mark.parametrize("vectorize", [False, True])
+def test_forward_alone_raises_where_a_derivative_overflows(vectorize: bool) -> None:
+    # The engine takes x ** -1.0's derivative with its value: at 1e-197 the value is finite,
+    # the derivative overflows, and building the node raises. So does forward().
+    c = compile(lambda x: x**-1.0 + x, [1.0], vectorize=vectorize)
+    with pytest.raises(OverflowError, match="overflow in"):
+        c.forward(6.7e-197)
+    assert c.forward(0.5) == 2.5
 
 
 def test_power_special_cases_follow_the_engine() -> None:

@@ -24,7 +24,7 @@ from graph_cases import (
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from micrograd_lr import DomainError, Value, fused
+from micrograd_lr import DomainError, Value, fused, native
 from micrograd_lr.compile import _Graph, compile, logit_signs
 from micrograd_lr.graph import nodes as _nodes
 from micrograd_lr.lanes import LanePlan, NoLanes
@@ -173,10 +173,15 @@ def test_logistic_cost_graphs_replay_in_lanes_by_default_bitwise(fused_nodes: bo
     from micrograd_lr import logistic
 
     cost, key, X, Y = logistic_cost(4, 200, seed=1, fused_nodes=fused_nodes)
-    c = compile(cost, [0.0] * 5, key=key)
-    plain = compile(cost, [0.0] * 5, key=key, vectorize=False)
+    c = compile(cost, [0.0] * 5, key=key, native=False)
+    plain = compile(cost, [0.0] * 5, key=key, vectorize=False, native=False)
     assert c.vectorized and not plain.vectorized
     assert "in lanes" in repr(c)
+    # By default, the composed graph (the engine's own operations) goes to the native loop
+    # first where Numba is installed.
+    default = compile(cost, [0.0] * 5, key=key)
+    assert default.native == (native.available() and not fused_nodes)
+    assert default.vectorized == (not default.native)
     for point in ([0.0] * 5, [1e-9, -2e-9, 3e-9, 0.0, 1e-9], [0.5, -1.0, 0.25, 2.0, 0.1]):
         leaves = [Value(x) for x in point]
         root = cost(*leaves)
@@ -184,6 +189,7 @@ def test_logistic_cost_graphs_replay_in_lanes_by_default_bitwise(fused_nodes: bo
         expected = (root.data, [leaf.grad for leaf in leaves])
         assert_bitwise(c(point), expected)
         assert_bitwise(plain(point), expected)
+        assert_bitwise(default(point), expected)
         grads, _ = logistic.propagate(np.array(point[:4]).reshape(4, 1), point[4], X, Y)
         np.testing.assert_allclose(c(point)[1][:4], grads["dw"].ravel(), rtol=1e-12)
 

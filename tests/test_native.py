@@ -1,0 +1,196 @@
+"""micrograd_lr.native: the compiled loop replays bitwise as the engine (random graphs,
+named gradients, signed zeros), declines to the engine wherever it would raise or leave the
+finite numbers, and is chosen only where it applies."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+from graph_cases import (
+    assert_bitwise,
+    assert_like_the_engine,
+    bits,
+    build,
+    engine_at,
+    engine_or_error,
+    numbers,
+    recipes,
+)
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from micrograd_lr import DomainError, Value, fused, native
+from micrograd_lr.compile import NATIVE_MIN_NODES, compile
+from micrograd_lr.errors import TraceMismatchError
+from micrograd_lr.graph import nodes
+
+pytest.importorskip("numba", reason="the native loop needs Numba (the fast extra)")
+
+
+def test_the_loop_agrees_with_the_engine_here() -> None:
+    # Every operation and derivative rule at every sample point (what `available` checks).
+    assert native._verify() is None
+    assert native.available()
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recipes(plain=True), st.data())
+def test_native_replay_is_bitwise_the_engine_on_random_graphs(recipe: Any, data: Any) -> None:
+    n_inputs, steps = recipe
+    trace_at = data.draw(st.lists(numbers, min_size=n_inputs, max_size=n_inputs))
+    traced = engine_or_error(steps, trace_at)
+    assume(not isinstance(traced, Exception))
+    c = compile(lambda *xs: build(steps, xs), trace_at, native=True, vectorize=False)
+    assert c.native
+    assert_bitwise(c(trace_at), traced)
+    for _ in range(3):  # new points: the same numbers as the engine, or the same error
+        xs = data.draw(st.lists(numbers, min_size=n_inputs, max_size=n_inputs))
+        expected = engine_or_error(steps, xs)
+        assert_like_the_engine(lambda xs=xs: c(np.array(xs)), expected)
+        # The forward pass alone (no backward to notice a bad derivative) refuses as well.
+        value_only = expected if isinstance(expected, Exception) else (expected[0], [])
+        assert_like_the_engine(lambda xs=xs: (c.forward(xs), np.array([])), value_only)
+
+
+@settings(max_examples=100, deadline=None)
+@given(recipes(plain=True), st.data())
+def test_root_form_and_named_gradients(recipe: Any, data: Any) -> None:
+    n_inputs, steps = recipe
+    xs = data.draw(st.lists(st.floats(-2, 2), min_size=n_inputs, max_size=n_inputs))
+    leaves = [Value(x, f"x{k}") for k, x in enumerate(xs)]
+    try:
+        root = build(steps, leaves)
+    except (ArithmeticError, ValueError):
+        assume(False)
+    root.label = "root"
+    c = compile(root, leaves, named=True, native=True)
+    root.backward()
+    value, grad, named = c(xs)
+    assert_bitwise((value, grad), (root.data, [leaf.grad for leaf in leaves]))
+    assert {k: bits(v) for k, v in named.items()} == {
+        n.label: bits(n.grad) for n in nodes(root) if n.label in named
+    }
+
+
+def _negative_zero_shares(x: Value, y: Value) -> Value:
+    r = x.relu()
+    r.label = "r"
+    m = x * y
+    m.label = "m"
+    return r * -2.0 + m.relu() * -1.0 + (x * -0.0) * 3.0
+
+
+def test_signed_zeros_named_gradients_and_constant_leaves_are_the_engines() -> None:
+    k = Value(-0.0, "k")  # a labelled constant leaf: its gradient is named too
+    x, y, unused = Value(1.0, "x"), Value(1.0, "y"), Value(1.0, "unused")
+    root = _negative_zero_shares(x, y) * k + k
+    c = compile(root, [x, unused, y], named=True, native=True)
+    for point in ([-1.0, 5.0, 2.0], [-1.0, 5.0, -2.0], [-0.0, 5.0, 2.0], [3.0, 5.0, -0.0]):
+        a, b = Value(point[0], "x"), Value(point[2], "y")
+        kk = Value(-0.0, "k")
+        expected = _negative_zero_shares(a, b) * kk + kk
+        expected.backward()
+        value, grad, named = c(point)
+        assert_bitwise((value, grad), (expected.data, [a.grad, 0.0, b.grad]))
+        want = {n.label: bits(n.grad) for n in nodes(expected) if n.label}
+        assert {label: bits(g) for label, g in named.items()} == want
+
+
+@pytest.mark.parametrize(
+    ("f", "point"),
+    [
+        (lambda x, y: x * y * 1e300, [1e10, 1e10]),  # * overflows to inf, no error
+        (lambda x, y: (x - y).relu() + x, [math.inf, 1.0]),  # an infinite input
+        (lambda x, y: x * y + x, [math.nan, 2.0]),  # NaN propagates
+        (lambda x, y: (x * 0.0 + 1.0) ** 0.5 * y, [0.0, 2.0]),  # a finite case beside them
+        (lambda x, y: (x * y) ** 0.5 + y, [0.0, 2.0]),  # an infinite derivative at 0
+    ],
+)
+def test_outside_the_finite_numbers_the_engine_answers(f: Any, point: list[float]) -> None:
+    c = compile(f, [1.0, 1.0], native=True)
+    assert c.native
+    assert_bitwise(c(point), engine_at(f, point))
+
+
+def test_errors_are_the_engines_with_the_function_and_from_a_root() -> None:
+    f = lambda x, y: (x * y).log() + (x / y).tanh()  # noqa: E731
+    c = compile(f, [1.0, 2.0], native=True)
+    with pytest.raises(DomainError, match="log of a non-positive number"):
+        c(-1.0, 2.0)
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
+        compile(lambda x, y: (x / y).tanh() + x, [1.0, 2.0], native=True)(1.0, 0.0)
+    with pytest.raises(OverflowError, match="overflow"):
+        compile(lambda x: x.exp() * 2.0, [1.0], native=True)(800.0)
+    x, y = Value(1.0, "x"), Value(2.0, "y")
+    r = compile(f(x, y), [x, y], native=True)
+    with pytest.raises(DomainError) as raised:
+        r(-1.0, 2.0)
+    assert any("compiled node" in note for note in raised.value.__notes__)
+
+
+def test_a_branch_the_trace_did_not_take_is_a_trace_mismatch() -> None:
+    # Where the loop declines and the function runs without error at these inputs (it takes
+    # another branch), the replay is not valid there: as for the Python replays.
+    def f(x: Value) -> Value:
+        return x.log() if x.data > 0 else x * 2.0
+
+    c = compile(f, [1.0], native=True)
+    with pytest.raises(TraceMismatchError):
+        c(-1.0)
+
+
+def test_chosen_by_default_from_the_threshold_on_and_only_for_engine_ops() -> None:
+    def chain(n: int) -> Any:
+        def f(x: Value) -> Value:
+            for _ in range(n):
+                x = (x * 0.9 + 0.1).tanh()
+            return x
+
+        return f
+
+    small = NATIVE_MIN_NODES // 3 - 2
+    assert not compile(chain(small), [0.5]).native
+    big = compile(chain(NATIVE_MIN_NODES // 3 + 1), [0.5])
+    assert big.native and "native" in repr(big)
+    assert_bitwise(big(0.3), engine_at(chain(NATIVE_MIN_NODES // 3 + 1), [0.3]))
+    assert not compile(chain(400), [0.5], native=False).native
+    fused_graph = compile(lambda a, b: fused.linear([a] * 300, b, [0.5] * 300), [1.0, 2.0])
+    assert not fused_graph.native  # a fused node: straight-line code
+    assert "def chunk" in big.source()  # the same computation, readable
+
+
+def test_a_million_nodes_compile_and_replay() -> None:
+    def f(x: Value) -> Value:
+        for _ in range(500_000):
+            x = x * 0.999999 + 0.001
+        return x
+
+    c = compile(f, [0.5], native=True)
+    value, grad = c(0.25)
+    assert c.n_nodes == 1_000_001 and c.native
+    assert math.isfinite(value) and math.isfinite(grad[0])
+
+
+def test_native_true_without_the_loop_says_how_to_get_it(monkeypatch: Any) -> None:
+    monkeypatch.setattr(native, "problem", lambda: "Numba is not installed (pip install x)")
+    with pytest.raises(ImportError, match="Numba is not installed"):
+        compile(lambda x: x * 2.0, [1.0], native=True)
+    assert not compile(lambda x: x * 2.0, [1.0]).native  # None: the Python replay
+
+
+def test_a_disagreeing_loop_is_turned_off_with_a_warning(monkeypatch: Any) -> None:
+    native.problem.cache_clear()
+    monkeypatch.setattr(native, "_verify", lambda: "exp(1.0,) gives 2.0, the engine 2.7")
+    try:
+        with pytest.warns(RuntimeWarning, match="native is off"):
+            assert not native.available()
+    finally:
+        monkeypatch.undo()
+        native.problem.cache_clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert native.available()

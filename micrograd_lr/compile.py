@@ -1127,17 +1127,25 @@ class _HessianTrace:
     decisions: tuple[Any, ...]
 
     def __init__(
-        self, root: Value, leaves: list[Value], chunk_edges: int, vectorize: bool | None
+        self,
+        root: Value,
+        leaves: list[Value],
+        chunk_edges: int,
+        vectorize: bool | None,
+        native: bool | None,
     ) -> None:
         from .autodiff import grad
 
         first = grad(root, leaves, create_graph=True)
         options: dict[str, Any] = {"named": False, "keep_structure": False}
         # The cost's program watches its branch decisions (straight-line code); each row,
-        # a gradient entry's graph, repeats itself over examples as the cost does: lanes.
+        # a gradient entry's graph, repeats itself over examples as the cost does: the
+        # native loop or lanes.
         self.cost = _Program(root, leaves, watch=True, chunk_edges=chunk_edges, **options)
         self.rows = [
-            _Program(d, leaves, chunk_edges=chunk_edges, vectorize=vectorize, **options)
+            _Program(
+                d, leaves, chunk_edges=chunk_edges, vectorize=vectorize, native=native, **options
+            )
             for d in first
         ]
         S = self.cost.run([x.data for x in leaves], None)
@@ -1165,10 +1173,12 @@ class CompiledHessian:
         max_traces: int = 8,
         key: Callable[[list[float]], Hashable] | None = None,
         vectorize: bool | None = None,
+        native: bool | None = None,
     ) -> None:
         self._f = f
         self._key = key
         self._vectorize = vectorize
+        self._native = native
         self._labels = [x.label for x in leaves]
         self._chunk_edges = chunk_edges
         self._max_traces = max_traces
@@ -1178,7 +1188,7 @@ class CompiledHessian:
             root = f(*leaves)
             if not isinstance(root, Value):
                 raise TypeError(f"the function must return a Value, got {type(root).__name__}")
-            trace = _HessianTrace(root, leaves, chunk_edges, vectorize)
+            trace = _HessianTrace(root, leaves, chunk_edges, vectorize, native)
         if key is not None:
             trace.decisions = (key([x.data for x in leaves]), *trace.decisions)
         self._traces: OrderedDict[tuple[Any, ...], _HessianTrace] = OrderedDict()
@@ -1210,7 +1220,9 @@ class CompiledHessian:
     def _retrace(self, xs: list[float], prefix: tuple[Any, ...]) -> _HessianTrace:
         leaves = [Value(v, label) for v, label in zip(xs, self._labels, strict=True)]
         with _gc_paused():
-            found = _HessianTrace(self._build(leaves), leaves, self._chunk_edges, self._vectorize)
+            found = _HessianTrace(
+                self._build(leaves), leaves, self._chunk_edges, self._vectorize, self._native
+            )
         found.decisions = (*prefix, *found.decisions)
         self.retraces += 1
         self._traces[found.decisions] = found
@@ -1258,6 +1270,7 @@ def compile_hessian(
     chunk_edges: int = CHUNK_EDGES,
     key: Callable[[list[float]], Hashable] | None = None,
     vectorize: bool | None = None,
+    native: bool | None = None,
 ) -> CompiledHessian:
     """Trace ``f``, its gradient graph (``create_graph``) and the gradient of each gradient
     entry once; return a `CompiledHessian` giving ``(value, grad, hessian)`` at new points.
@@ -1273,7 +1286,7 @@ def compile_hessian(
     chunk_edges : int, default 125
     key : callable, optional
         As for `compile`: names the branches ``f`` itself takes at a point.
-    vectorize : bool or None, default None
+    vectorize, native : bool or None, default None
         As for `compile`, for the programs of the gradient entries (the cost's own program,
         which checks the branch decisions, is straight-line code).
 
@@ -1287,7 +1300,9 @@ def compile_hessian(
     if not callable(f) or isinstance(f, Value):
         raise TypeError(f"f must be a function of Values, got {type(f).__name__}")
     leaves = [Value(x.data, x.label) for x in _leaves(inputs, labels)]
-    return CompiledHessian(f, leaves, chunk_edges=chunk_edges, key=key, vectorize=vectorize)
+    return CompiledHessian(
+        f, leaves, chunk_edges=chunk_edges, key=key, vectorize=vectorize, native=native
+    )
 
 
 def _bits(x: float) -> bytes:
@@ -1389,13 +1404,13 @@ def compile(
     ):
         raise ValueError(f"check_every must be a positive int, got {check_every!r}")
     if create_graph:
-        if isinstance(f, Value) or named or check_every is not None or key is not None or native:
+        if isinstance(f, Value) or named or check_every is not None or key is not None:
             raise TypeError(
-                "create_graph=True takes a function (not a root) and no named, check_every, "
-                "key or native: it re-traces by itself where the gradient graph changes"
+                "create_graph=True takes a function (not a root) and no named, check_every "
+                "or key: it re-traces by itself where the gradient graph changes"
             )
         return compile_hessian(
-            f, inputs, labels=labels, chunk_edges=chunk_edges, vectorize=vectorize
+            f, inputs, labels=labels, chunk_edges=chunk_edges, vectorize=vectorize, native=native
         )
     if isinstance(f, Value):
         if check_every is not None or key is not None:

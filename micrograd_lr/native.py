@@ -1,29 +1,33 @@
 """Replay a traced graph in machine code: a flat-array interpreter compiled by Numba (the
 ``fast`` extra, ``pip install micrograd_lr[fast]``), bit for bit as the engine computes it.
 
-Straight-line Python (`micrograd_lr.compile`'s default) spends about 60-90 ns a node, most of
-it in the interpreter's calls and float objects; a chain of ``tanh`` and ``exp`` cannot go
-faster in Python. Here the graph is four flat arrays (each node's operation code, its two
-operands' positions, and the numbers folded into it), and one loop, compiled once per
-machine and cached on disk, walks them forward and then backward: a few nanoseconds a node.
+Straight-line Python (`micrograd_lr.compile`'s generated code) spends about 50-90 ns a node,
+most of it in the interpreter's calls and float objects; a chain of ``tanh`` and ``exp``
+cannot go faster in Python. Here the graph is a few flat arrays (each node's operation code,
+where its operands start in the operand arrays, and for each operand its position or folded
+number and its constant coefficient), and one loop, compiled once per machine and cached on
+disk, walks them forward and then backward: 20-35 ns a node on a chain of ``tanh``, mostly
+the C library's ``tanh`` itself.
 
 Exactness holds because the loop does what the engine does, in the same order:
 
 - ``+ - * /``, negation and ``abs`` are IEEE 754 operations, rounded as Python's floats are;
-  ``exp``, ``log``, ``tanh`` and ``**`` call the same C library functions that Python's
-  ``math`` module and float power call; the sigmoid and every derivative rule are the engine's
-  own formulas written out (`_verify` checks each against the engine's Python function on
-  `SAMPLE_POINTS` before the first replay, and refuses the backend if one differs);
+  ``exp``, ``log``, ``log1p``, ``tanh`` and ``**`` call the same C library functions that
+  Python's ``math`` module and float power call; the sigmoid, the fused nodes' sums and
+  every derivative rule are the engine's own formulas written out in its order (`_verify`
+  checks each operation against the engine's Python function on `SAMPLE_POINTS` before the
+  first replay, and turns the loop off if one differs);
 - gradients are summed from 0.0, node by node in the engine's backward order (reverse forward
   position), each node's operands in written order, as ``Value.backward`` does;
 - wherever Python would raise (a division by zero, ``log`` of a non-positive number, an
-  overflow, a negative base to a fractional power) or the engine's rules leave the finite
-  numbers, the loop stops and reports failure: the caller then replays in Python, which
-  gives the engine's numbers or raises its error. A replay never returns a number the engine
-  would not.
+  overflow, a negative base to a fractional power) or a number leaves the finite floats, the
+  loop stops and says so: the caller then asks the engine, which gives its numbers or raises
+  its error. A replay never returns a number the engine would not.
 
-Only the engine's own operations are supported (`OPS`, folded numbers on either side); a
-graph with a fused node, a neuron or a user's operation stays with the Python replays.
+Supported: the engine's operations (`OPS`, folded numbers on either side) and
+`micrograd_lr.fused`'s ``linear``, unweighted ``mean`` and ``log_loss``, and
+`micrograd_lr.nn`'s neuron. A graph with a user's operation (or a weighted mean) stays with
+the Python replays.
 """
 
 from __future__ import annotations
@@ -32,44 +36,61 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from functools import cache
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
 
-from .engine import OPS, Op
+from . import fused, nn
+from .engine import OPS, Op, Value
 
-__all__ = ["NativePlan", "available", "problem"]
+__all__ = ["CODES", "NativePlan", "available", "problem"]
 
-# Operation codes of the compiled loop (0 is a leaf: an input or a constant).
 CODES: dict[str, int] = {
     name: code
     for code, name in enumerate(
-        ("add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "tanh", "sigmoid", "relu"),
+        (
+            *("add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "tanh"),
+            *("sigmoid", "relu", "logloss", "linear", "mean", "neuron"),
+        ),
         start=1,
     )
 }
+"""Operation codes of the compiled loop (0 is a leaf: an input or a constant). From
+``linear`` on, a node has any number of operands."""
+
+_LINEAR_CODE = fused.linear_op([0.0]).forward.__code__
+
+
+def _mean_op(k: int) -> Op:
+    op = fused.mean([Value(0.0)] * k).op
+    assert op is not None
+    return op
+
+
+_MEAN_CODE = _mean_op(1).forward.__code__
+_COEFFICIENTS = (CODES["linear"], CODES["mean"])  # their rules are the node's numbers
 
 
 def _engine_code(op: Op) -> int | None:
-    """The loop's code for one of the engine's operations (plain or reflected), else None."""
-    for name, engine_op in OPS.items():
+    """The loop's code for one of the supported operations, else None."""
+    for name, engine_op in (*OPS.items(), ("logloss", fused.LOG_LOSS)):
         if op.forward is engine_op.forward and op.derivatives is engine_op.derivatives:
             return CODES[name]
+    code = getattr(op.forward, "__code__", None)
+    if code is _LINEAR_CODE:
+        return CODES["linear"]
+    if code is _MEAN_CODE:
+        return CODES["mean"]
+    if code is nn.NEURON_FORWARD_CODE:
+        return CODES["neuron"]
     return None
 
 
 def _codes(ops: Sequence[Op | None]) -> dict[Op, int | None]:
-    """The loop's code of each distinct operation in ``ops`` (None: not the engine's)."""
+    """The loop's code of each distinct operation in ``ops`` (None: not supported)."""
     distinct = {op: None for op in ops if op is not None}  # a graph has a few kinds
     return {op: _engine_code(op) for op in distinct}
-
-
-def _split(operands: list[int | float]) -> tuple[Any, Any]:
-    """Positions (-1 for a folded number) and folded numbers (0.0 for a position)."""
-    is_position = [type(a) is int for a in operands]
-    positions = np.array([a if p else -1 for a, p in zip(operands, is_position, strict=True)])
-    numbers = np.array([0.0 if p else a for a, p in zip(operands, is_position, strict=True)])
-    return positions.astype(np.int64), numbers.astype(np.float64)
 
 
 @cache
@@ -117,17 +138,32 @@ class NativePlan:
         n = len(ops)
         codes = _codes(ops)
         if None in codes.values():
+            unsupported = next(op for op in codes if codes[op] is None)
             raise ValueError(
-                f"{next(op for op in codes if codes[op] is None)!r} is not one of the engine's "
-                "operations (NativePlan.supports tells beforehand)"
+                f"{unsupported!r} is not an operation the native loop computes "
+                "(NativePlan.supports tells beforehand)"
             )
         code = np.array([0 if op is None else codes[op] for op in ops], np.int8)
-        # Each node's operands: a position (int) or a folded number (float), left and right.
-        left_any = [a[0] if a else -1 for a in args]
-        right_any = [a[1] if len(a) > 1 else -1 for a in args]
-        left, left_k = _split(left_any)
-        right, right_k = _split(right_any)
-        self._arrays = (code, left, right, left_k, right_k)
+        start = np.zeros(n + 1, np.int64)
+        np.cumsum([len(a) for a in args], out=start[1:])
+        # Each operand: a position (int) or a folded number (float); and a coefficient, the
+        # constant rule of a linear or mean node's operand (0.0 elsewhere).
+        flat = list(chain.from_iterable(args))
+        is_position = [type(a) is int for a in flat]
+        operand = np.array([a if p else -1 for a, p in zip(flat, is_position, strict=True)])
+        number = np.array([0.0 if p else a for a, p in zip(flat, is_position, strict=True)])
+        rules = (
+            op.derivatives if op is not None and codes[op] in _COEFFICIENTS else repeat(0.0, len(a))
+            for op, a in zip(ops, args, strict=True)
+        )
+        coefficient = np.fromiter(chain.from_iterable(rules), np.float64, len(flat))
+        self._arrays = (
+            code,
+            start,
+            operand.astype(np.int64),
+            number.astype(np.float64),
+            coefficient,
+        )
         # One slot past the graph stands for "no node": an unused input is written there and
         # an output of -1 reads its gradient, which stays 0.0.
         self._values0 = np.array([*data, 0.0], np.float64)
@@ -199,16 +235,23 @@ def _verify() -> str | None:
     on a sample point, or None."""
     from .lanes import SAMPLE_POINTS
 
+    one = [(x,) for x in SAMPLE_POINTS]
+    two = [(x, y) for x in SAMPLE_POINTS for y in SAMPLE_POINTS]
+    three = [(x, y, z) for x in SAMPLE_POINTS[:9] for y in SAMPLE_POINTS for z in SAMPLE_POINTS]
+    cases: list[tuple[str, Op, Any, Sequence[float]]] = []
     for name, op in OPS.items():
-        arity = 1 if CODES[name] >= CODES["neg"] else 2
-        pairs = [(x,) for x in SAMPLE_POINTS] if arity == 1 else [
-            (x, y) for x in SAMPLE_POINTS for y in SAMPLE_POINTS
-        ]  # fmt: skip
-        for point in pairs:
-            expected = _engine_numbers(op, point)
-            got = _native_numbers(op, point)
+        cases.append((name, op, two if len(op.derivatives) == 2 else one, ()))
+    cases.append(("logloss", fused.LOG_LOSS, one, (0.0,)))  # the label is a folded number
+    cases.append(("logloss", fused.LOG_LOSS, one, (1.0,)))
+    cases.append(("linear", fused.linear_op([0.5, -2.5]), three, ()))
+    cases.append(("mean", _mean_op(3), three, ()))
+    cases.append(("neuron", nn._neuron_op(1), three, ()))
+    for name, op, points, folded in cases:
+        for point in points:
+            expected = _engine_numbers(op, point, folded)
+            got = _native_numbers(op, point, folded)
             if got is not None and got != expected:
-                return f"{name}{point} gives {got}, the engine {expected}"
+                return f"{name}{(*point, *folded)} gives {got}, the engine {expected}"
     return None
 
 
@@ -216,24 +259,24 @@ def _bits(x: float) -> Any:
     return "nan" if math.isnan(x) else np.float64(x).tobytes()
 
 
-def _engine_numbers(op: Op, point: tuple[float, ...]) -> Any:
+def _engine_numbers(op: Op, point: tuple[float, ...], folded: Sequence[float]) -> Any:
     try:
-        out = op.forward(*point)
+        out = op.forward(*point, *folded)
         if type(out) is not float:
             return None
-        rules = [d if type(d) is float else d(out, *point) for d in op.derivatives]
+        rules = [d if type(d) is float else d(out, *point, *folded) for d in op.derivatives]
     except (ArithmeticError, ValueError):
         return None
     # A gradient is summed from 0.0: 0.0 + d is what a seed of 1.0 gives an operand.
-    return [_bits(out), *(_bits(0.0 + d) for d in rules)]
+    return [_bits(out), *(_bits(0.0 + d) for d in rules[: len(point)])]
 
 
-def _native_numbers(op: Op, point: tuple[float, ...]) -> Any:
+def _native_numbers(op: Op, point: tuple[float, ...], folded: Sequence[float]) -> Any:
     """The loop's value and local derivatives at ``point`` (a graph of inputs and one node,
     whose gradients with a seed of 1.0 are the derivatives), or None where it declines."""
     n = len(point)
     leaves: list[Op | None] = [None] * n
-    args: list[tuple[int, ...]] = [()] * n + [tuple(range(n))]
+    args: list[tuple[int | float, ...]] = [()] * n + [(*range(n), *folded)]
     plan = NativePlan([*leaves, op], args, [0.0] * (n + 1), range(n), range(n))
     result = plan.run(point)
     return None if result is None else [_bits(x) for x in result]

@@ -136,3 +136,32 @@ def assert_like_the_engine(replay: Any, expected: Any) -> None:
         assert str(raised.value) == str(expected)
     else:
         assert_bitwise(replay(), expected)
+
+
+def mlp_loss(composed: bool) -> tuple[Any, list[float]]:
+    """micrograd's demo loss (max-margin, L2) on 30 moons, as a function of the MLP's
+    parameters, the model written as micrograd's demo writes it."""
+    import random
+
+    import numpy as np
+
+    from micrograd_lr.nn import MLP
+
+    random.seed(1337)
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(30, 2))
+    y = np.where(X[:, 0] * X[:, 1] > 0, 1.0, -1.0)
+    model = MLP(2, [8, 8, 1], composed=composed)
+
+    def loss(*ps: Value) -> Value:
+        k = 0
+        for layer in model.layers:
+            for neuron in layer.neurons:
+                neuron.w = list(ps[k : k + len(neuron.w)])
+                neuron.b = ps[k + len(neuron.w)]
+                k += len(neuron.w) + 1
+        scores = [model([Value(float(a)) for a in x]) for x in X]
+        losses = [(1 + -yi * s).relu() for yi, s in zip(y, scores, strict=True)]
+        return sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in ps)
+
+    return loss, [p.data for p in model.parameters()]

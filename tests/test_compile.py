@@ -182,7 +182,7 @@ def test_logistic_fused_and_composed_cost_graphs_replay_bitwise() -> None:
             return logistic.cost_graph(list(wb[:-1]), wb[-1], X, Y, fused=fused_nodes)
 
         key = None if fused_nodes else logit_signs(X)
-        c = compile(cost, [0.0, 0.0, 0.0, 0.0], key=key, check_every=1)
+        c = compile(cost, [0.0, 0.0, 0.0, 0.0], key=key, check_every=1, native=False)
         for point in ([1e-9, -2e-9, 3e-9, 1e-9], [0.5, -1.0, 0.25, 0.1], [0.5, -1.0, 0.2, 0.1]):
             leaves = [Value(x) for x in point]
             root = cost(*leaves)
@@ -338,9 +338,11 @@ DETERMINISM = textwrap.dedent(
             a = z.sigmoid()
             cost = cost + (-(a.log() if r.random() > 0.5 else (1 - a).log()))
         return cost / 40
-    c = compile(f, [rng.uniform(-1, 1) for _ in range(9)])
-    value, grad = c([rng.uniform(-1, 1) for _ in range(9)])
-    print(value.hex(), *(g.hex() for g in grad.tolist()))
+    trace_at, point = [rng.uniform(-1, 1) for _ in range(9)], [rng.uniform(-1, 1) for _ in range(9)]
+    for vectorize, native in ((False, False), (True, False), (None, None)):  # lines, lanes, loop
+        c = compile(f, trace_at, vectorize=vectorize, native=native)
+        value, grad = c(point)
+        print(value.hex(), *(g.hex() for g in grad.tolist()))
     """
 )
 
@@ -356,6 +358,7 @@ def test_replays_are_bitwise_identical_across_processes_and_hash_seeds() -> None
             timeout=60,
         )
         assert done.returncode == 0, done.stderr
+        assert len(set(done.stdout.splitlines())) == 1  # every kind of replay alike
         outputs.add(done.stdout)
     assert len(outputs) == 1
 
@@ -374,7 +377,7 @@ def test_million_node_graph_compiles_and_replays_in_a_subprocess() -> None:
             y = (y * 1.0000001 + w * 1e-7)
         y.backward()
         expected = (y.data, x.grad, w.grad)
-        c = compile(y, [x, w])
+        c = compile(y, [x, w], native=False)  # straight-line code (test_native: the loop)
         del y
         value, grad = c(1.0, 0.5)
         assert (value, *grad.tolist()) == expected, ((value, *grad.tolist()), expected)

@@ -43,45 +43,17 @@ def test_demo_cli_no_compile_switch(tmp_path, capsys) -> None:
     assert "traced" in capsys.readouterr().out
 
 
-def _mlp_loss(composed: bool):
-    """micrograd's demo loss (max-margin, L2) on 30 moons, as a function of the MLP's
-    parameters, the model written as micrograd's demo writes it."""
-    import random
-
-    from micrograd_lr import Value
-    from micrograd_lr.nn import MLP
-
-    random.seed(1337)
-    rng = np.random.default_rng(1)
-    X = rng.normal(size=(30, 2))
-    y = np.where(X[:, 0] * X[:, 1] > 0, 1.0, -1.0)
-    model = MLP(2, [8, 8, 1], composed=composed)
-
-    def loss(*ps: Value) -> Value:
-        k = 0
-        for layer in model.layers:
-            for neuron in layer.neurons:
-                neuron.w = list(ps[k : k + len(neuron.w)])
-                neuron.b = ps[k + len(neuron.w)]
-                k += len(neuron.w) + 1
-        scores = [model([Value(float(a)) for a in x]) for x in X]
-        losses = [(1 + -yi * s).relu() for yi, s in zip(y, scores, strict=True)]
-        return sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in ps)
-
-    return loss, [p.data for p in model.parameters()]
-
-
 @pytest.mark.parametrize("composed", [False, True])
 @pytest.mark.parametrize("vectorize", [True, False])
 def test_an_mlp_loss_compiles_bitwise(composed: bool, vectorize: bool) -> None:
     # The one-node neurons' sums and rules are written out (not called per edge), in lanes
     # or in straight-line code; composed neurons are micrograd's sum() of products.
-    from graph_cases import assert_bitwise, engine_at
+    from graph_cases import assert_bitwise, engine_at, mlp_loss
 
     from micrograd_lr.compile import compile
 
-    loss, theta = _mlp_loss(composed)
-    c = compile(loss, theta, vectorize=vectorize)
+    loss, theta = mlp_loss(composed)
+    c = compile(loss, theta, vectorize=vectorize, native=False)
     assert c.vectorized == vectorize
     if not vectorize:  # no function calls per node or edge: every sum and rule written out
         assert re.search(r"\b[fr]\d+\(", c.source()) is None

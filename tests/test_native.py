@@ -17,6 +17,7 @@ from graph_cases import (
     build,
     engine_at,
     engine_or_error,
+    mlp_loss,
     numbers,
     recipes,
 )
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 
 from micrograd_lr import DomainError, Value, fused, native
 from micrograd_lr.compile import NATIVE_MIN_NODES, compile
+from micrograd_lr.compile import logit_signs as logistic_key
 from micrograd_lr.errors import TraceMismatchError
 from micrograd_lr.graph import nodes
 
@@ -37,9 +39,10 @@ def test_the_loop_agrees_with_the_engine_here() -> None:
     assert native.available()
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(recipes(plain=True), st.data())
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recipes(plain=True) | recipes(), st.data())
 def test_native_replay_is_bitwise_the_engine_on_random_graphs(recipe: Any, data: Any) -> None:
+    # The engine's operations, and fused linear, mean and log-loss nodes.
     n_inputs, steps = recipe
     trace_at = data.draw(st.lists(numbers, min_size=n_inputs, max_size=n_inputs))
     traced = engine_or_error(steps, trace_at)
@@ -57,7 +60,7 @@ def test_native_replay_is_bitwise_the_engine_on_random_graphs(recipe: Any, data:
 
 
 @settings(max_examples=100, deadline=None)
-@given(recipes(plain=True), st.data())
+@given(recipes(plain=True) | recipes(), st.data())
 def test_root_form_and_named_gradients(recipe: Any, data: Any) -> None:
     n_inputs, steps = recipe
     xs = data.draw(st.lists(st.floats(-2, 2), min_size=n_inputs, max_size=n_inputs))
@@ -158,9 +161,65 @@ def test_chosen_by_default_from_the_threshold_on_and_only_for_engine_ops() -> No
     assert big.native and "native" in repr(big)
     assert_bitwise(big(0.3), engine_at(chain(NATIVE_MIN_NODES // 3 + 1), [0.3]))
     assert not compile(chain(400), [0.5], native=False).native
-    fused_graph = compile(lambda a, b: fused.linear([a] * 300, b, [0.5] * 300), [1.0, 2.0])
-    assert not fused_graph.native  # a fused node: straight-line code
+    assert not compile(chain(400), [0.5], vectorize=True).native  # lanes asked for by name
     assert "def chunk" in big.source()  # the same computation, readable
+
+    def weighted(a: Value, b: Value) -> Value:  # a weighted mean is a user's op here
+        return fused.mean([(a * b).tanh()] * 300, [1 / 300] * 300)
+
+    assert not compile(weighted, [1.0, 2.0], native=True).native
+
+
+@pytest.mark.parametrize("composed", [False, True])
+def test_micrograds_mlp_loss_replays_bitwise(composed: bool) -> None:
+    # One-node neurons (or micrograd's composed sums), relu, a hinge loss and an L2 term.
+    loss, theta = mlp_loss(composed)
+    c = compile(loss, theta)
+    assert c.native  # by default: the engine's ops and neurons, well over 200 nodes
+    for point in (theta, [t * 1.5 - 0.1 for t in theta]):
+        assert_bitwise(c(point), engine_at(loss, point))
+
+
+def test_logistic_cost_graphs_replay_bitwise() -> None:
+    from micrograd_lr import logistic
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(4, 120))
+    Y = (rng.random((1, 120)) > 0.5).astype(float)
+    for fused_nodes in (True, False):
+
+        def cost(*t: Value, fused_nodes: bool = fused_nodes) -> Value:
+            return logistic.cost_graph(list(t[:4]), t[4], X, Y, fused=fused_nodes)
+
+        key = None if fused_nodes else logistic_key(X)
+        c = compile(cost, [0.0] * 5, key=key)
+        assert c.native
+        for point in ([0.0] * 5, [0.5, -1.0, 0.25, 2.0, 0.1], [40.0, -30.0, 9.0, 1.0, 0.0]):
+            assert_bitwise(c(point), engine_at(cost, point))
+
+
+def test_hessian_rows_replay_bitwise() -> None:
+    # Each gradient entry's graph (create_graph) is a graph of the engine's operations.
+    from micrograd_lr import logistic
+    from micrograd_lr.autodiff import hessian
+    from micrograd_lr.compile import compile_hessian
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(3, 150))
+    Y = (rng.random((1, 150)) > 0.5).astype(float)
+    for fused_nodes in (True, False):
+
+        def cost(*t: Value, fused_nodes: bool = fused_nodes) -> Value:
+            return logistic.cost_graph(list(t[:3]), t[3], X, Y, fused=fused_nodes)
+
+        key = None if fused_nodes else logistic_key(X)
+        h = compile_hessian(cost, [0.1, -0.2, 0.3, 0.05], key=key)
+        rows = next(iter(h._traces.values())).rows
+        assert all(row.native is not None for row in rows)
+        for point in ([0.1, -0.2, 0.3, 0.05], [1.0, 0.5, -2.0, 0.2], [30.0, -20.0, 5.0, 0.0]):
+            value, gradient, H = h(point)
+            assert_bitwise((value, gradient), engine_at(cost, point))
+            assert H.tobytes() == hessian(cost, point).tobytes()
 
 
 def test_a_million_nodes_compile_and_replay() -> None:

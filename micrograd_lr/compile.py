@@ -556,10 +556,12 @@ class _Codegen:
                 if a in gnames:
                     back.append(f"{gnames[a]} += {term}")
                     continue
-                if term == gi and state[a] == 0 and not handed_on:
+                if term == gi and state[a] == 0 and not handed_on and a not in args[k + 1 :]:
                     # The operand's sum starts as gi: it takes over this node's variable,
                     # which is final now; once per node, so that two operands never share
-                    # one sum (a second one gets a copy, below).
+                    # one sum (a second one gets a copy, below), and only where this node
+                    # has no later share for the same operand (whose term reads gi, by then
+                    # the operand's growing sum).
                     gnames[a] = gi
                     handed_on = True
                     if a < lo:

@@ -103,6 +103,8 @@ def test_shared_subexpressions_same_operand_and_constant_folding() -> None:
         lambda x, y: x - x + y,
         lambda x, y: (x - y) + (y - x) * x,
         lambda x, y: fused.linear([x * y, y], x, [2.0, -1.0]) + y,
+        lambda x, y: fused.linear([x, x], x, [1.0, 1.0]) + y,  # x three times, slope 1
+        lambda x, y: fused.mean([x, y, x, x], [1.0, 1.0, 1.0, 1.0]),
     ],
 )
 @pytest.mark.parametrize("chunk_edges", [1, 2, 2000])

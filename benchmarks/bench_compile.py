@@ -325,18 +325,28 @@ def _breast_cancer() -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
 
 
+KINDS: dict[str, dict[str, Any]] = {
+    "native": {"native": True},
+    "lanes": {"vectorize": True, "native": False},
+    "straight-line": {"vectorize": False, "native": False},
+}
+"""The replays compared on logistic regression, as `compile` options (native needs Numba)."""
+
+
+def _options(kind: str) -> str:
+    return ", ".join(f"`{k}={v}`" for k, v in KINDS[kind].items())
+
+
+def _kinds() -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in KINDS.items() if k != "native" or native.available()}
+
+
 def compiled_train(
-    X: np.ndarray,
-    Y: np.ndarray,
-    *,
-    fused: bool,
-    iterations: int,
-    rate: float,
-    vectorize: bool | None = None,
+    X: np.ndarray, Y: np.ndarray, *, fused: bool, iterations: int, rate: float, **options: Any
 ) -> tuple[np.ndarray, int]:
     """Gradient descent with a compiled gradient, the same steps as
-    ``logistic.train(engine="value")``; returns (theta, traces). ``vectorize`` as for
-    `compile` (the default replays these graphs in lanes; False: straight-line code)."""
+    ``logistic.train(engine="value")``; returns (theta, traces). ``options`` for `compile`
+    (`KINDS`)."""
     from micrograd_lr import logistic
 
     n = X.shape[0]
@@ -346,7 +356,7 @@ def compiled_train(
 
     theta = np.zeros(n + 1)
     key = None if fused else logit_signs(X)
-    gradient = compile_gradient(cost, theta, key=key, vectorize=vectorize)
+    gradient = compile_gradient(cost, theta, key=key, **options)
     for _ in range(iterations):
         _, g = gradient(theta)
         theta[:n] -= rate * g[:n]
@@ -356,10 +366,10 @@ def compiled_train(
 
 def _per_iteration(
     X: np.ndarray, Y: np.ndarray, fused: bool, repeats: int
-) -> tuple[float, float, float, float, float]:
+) -> tuple[float, dict[str, float], dict[str, float]]:
     """Median seconds of one gradient evaluation, interleaved: the engine's Value path
-    (build the graph, backward), a replay in straight-line code and one in lanes; then the
-    seconds of one trace + compile of each kind (median)."""
+    (build the graph, backward) and a replay of each kind; then the seconds of one trace +
+    compile of each kind (median)."""
     from micrograd_lr import logistic
 
     n = X.shape[0]
@@ -368,31 +378,32 @@ def _per_iteration(
     def cost(*t: Value) -> Value:
         return logistic.cost_graph(list(t[:n]), t[n], X, Y, fused=fused)
 
-    def trace(vectorize: bool) -> Any:
-        return compile(cost, theta, vectorize=vectorize, native=False)
+    kinds = _kinds()
 
-    straight, lanes = trace(False), trace(True)
-    assert lanes.vectorized and not straight.vectorized
+    def trace(kind: str) -> Any:
+        return compile(cost, theta, **kinds[kind])
+
+    replays = {kind: trace(kind) for kind in kinds}
+    assert replays["lanes"].vectorized and not replays["straight-line"].vectorized
     w, b = theta[:n].reshape(n, 1), float(theta[n])
-    runs = [
-        lambda: logistic.value_propagate(w, b, X, Y, fused=fused),
-        lambda: straight(theta),
-        lambda: lanes(theta),
-        lambda: trace(False),
-        lambda: trace(True),
-    ]
+    runs: dict[str, Callable[[], object]] = {
+        "engine": lambda: logistic.value_propagate(w, b, X, Y, fused=fused)
+    }
+    for kind, replay in replays.items():
+        runs[kind] = lambda replay=replay: replay(theta)
+        runs[f"trace {kind}"] = lambda kind=kind: trace(kind)
     # Batches of about 2 ms, as for the chains (one cold call of a replay measures a cold
     # cache after the engine's pass).
-    calls = [_calls_per_sample(run) for run in runs]
-    samples: list[list[int]] = [[] for _ in runs]
+    calls = {name: _calls_per_sample(run) for name, run in runs.items()}
+    samples: dict[str, list[int]] = {name: [] for name in runs}
     for _ in range(repeats):
-        for run, k, sample in zip(runs, calls, samples, strict=True):
+        for name, run in runs.items():
             gc.collect()
-            sample.append(_time_ns(run, k))
-    engine, one_straight, one_lanes, trace_straight, trace_lanes = (
-        _median_ns(sample) / 1e9 for sample in samples
-    )
-    return engine, one_straight, one_lanes, trace_straight, trace_lanes
+            samples[name].append(_time_ns(run, calls[name]))
+    seconds = {name: _median_ns(sample) / 1e9 for name, sample in samples.items()}
+    one = {kind: seconds[kind] for kind in kinds}
+    traced = {kind: seconds[f"trace {kind}"] for kind in kinds}
+    return seconds["engine"], one, traced
 
 
 def logistic_report(iterations: int, engine_iterations: int, repeats: int = 7) -> list[str]:
@@ -400,20 +411,25 @@ def logistic_report(iterations: int, engine_iterations: int, repeats: int = 7) -
 
     X, Y = _breast_cancer()
     rate = logistic.lipschitz_learning_rate(X)
+    kinds = list(_kinds())
     lines = [
         f"Logistic regression, standardized breast cancer ({X.shape[1]} x {X.shape[0]}), "
         f"{iterations} gradient-descent iterations at the 1/L rate {rate:.3g}. End to end: "
         "the compiled paths include every trace and compile; the engine's time is measured "
-        f'over {engine_iterations} iterations and scaled; "lanes" is `compile`\'s default for '
-        'these graphs, "straight-line" `vectorize=False`. Per iteration: one gradient, '
-        f"median of {repeats} interleaved repeats, without traces; one trace + compile in "
-        "engine passes:",
+        f"over {engine_iterations} iterations and scaled. Replays: "
+        + ", ".join(f"{kind} ({_options(kind)})" for kind in kinds)
+        + "; `compile`'s default is native where Numba is installed, else lanes. Per "
+        f"iteration: one gradient, median of {repeats} interleaved repeats, without traces; "
+        "one trace + compile in engine passes:",
         "",
-        "| graph | engine, end to end | lanes, end to end | speed-up | straight-line, end to "
-        "end | traces | per iteration: engine | straight-line | lanes | lanes vs engine "
-        "| trace + compile: straight-line | lanes | NumPy closed form, end to end "
-        "| lanes / closed form |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| graph | engine, end to end | "
+        + " | ".join(f"{kind}, end to end | speed-up" for kind in kinds)
+        + " | traces | per iteration: engine | "
+        + " | ".join(f"{kind} | vs engine" for kind in kinds)
+        + " | trace + compile: "
+        + " | ".join(kinds)
+        + " | NumPy closed form, end to end | fastest / closed form |",
+        "|---|" + "---:|" * (5 + 5 * len(kinds)),
     ]
     t = time.perf_counter()
     logistic.train(X, Y, engine="numpy", num_iterations=iterations, learning_rate=rate)
@@ -428,31 +444,34 @@ def logistic_report(iterations: int, engine_iterations: int, repeats: int = 7) -
         )  # fmt: skip
         engine_s = (time.perf_counter() - t) * iterations / engine_iterations
         # The same trajectory, bit for bit, over the engine's iterations:
-        for vectorize in (True, False):
+        for kind in kinds:
             theta, _ = compiled_train(
-                X, Y, fused=fused, iterations=engine_iterations, rate=rate, vectorize=vectorize
+                X, Y, fused=fused, iterations=engine_iterations, rate=rate, **KINDS[kind]
             )
-            assert theta[:-1].tolist() == reference.w.ravel().tolist()
-            assert theta[-1] == reference.b
+            assert theta[:-1].tolist() == reference.w.ravel().tolist(), kind
+            assert theta[-1] == reference.b, kind
         seconds, traces = {}, {}
-        for vectorize in (True, False):
+        for kind in kinds:
             gc.collect()
             t = time.perf_counter()
-            _, traces[vectorize] = compiled_train(
-                X, Y, fused=fused, iterations=iterations, rate=rate, vectorize=vectorize
+            _, traces[kind] = compiled_train(
+                X, Y, fused=fused, iterations=iterations, rate=rate, **KINDS[kind]
             )
-            seconds[vectorize] = time.perf_counter() - t
-        engine_one, straight_one, lanes_one, straight_trace, lanes_trace = _per_iteration(
-            X, Y, fused, repeats
-        )
-        lines.append(
-            f"| {'fused' if fused else 'composed'} | {engine_s:.2f} s | {seconds[True]:.2f} s | "
-            f"{engine_s / seconds[True]:.1f}x | {seconds[False]:.2f} s | {traces[True]} | "
-            f"{engine_one * 1000:.1f} ms | {straight_one * 1000:.2f} ms | "
-            f"{lanes_one * 1000:.2f} ms | {engine_one / lanes_one:.1f}x | "
-            f"{straight_trace / engine_one:.1f} | {lanes_trace / engine_one:.1f} | "
-            f"{numpy_s * 1000:.1f} ms | {seconds[True] / numpy_s:.0f}x slower |"
-        )
+            seconds[kind] = time.perf_counter() - t
+        engine_one, one, traced = _per_iteration(X, Y, fused, repeats)
+        fastest = min(seconds.values())
+        cells = [
+            "fused" if fused else "composed",
+            f"{engine_s:.2f} s",
+            *(f"{seconds[k]:.2f} s | {engine_s / seconds[k]:.1f}x" for k in kinds),
+            f"{traces[kinds[0]]}",
+            f"{engine_one * 1000:.1f} ms",
+            *(f"{one[k] * 1000:.3f} ms | {engine_one / one[k]:.1f}x" for k in kinds),
+            *(f"{traced[k] / engine_one:.1f}" for k in kinds),
+            f"{numpy_s * 1000:.1f} ms",
+            f"{fastest / numpy_s:.1f}x slower",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 

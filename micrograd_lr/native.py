@@ -247,9 +247,11 @@ def _verify() -> str | None:
     cases.append(("mean", _mean_op(3), three, ()))
     cases.append(("neuron", nn._neuron_op(1), three, ()))
     for name, op, points, folded in cases:
+        plan = _one_node(op, len(points[0]), folded)
         for point in points:
             expected = _engine_numbers(op, point, folded)
-            got = _native_numbers(op, point, folded)
+            result = plan.run(point)
+            got = None if result is None else [_bits(x) for x in result]
             if got is not None and got != expected:
                 return f"{name}{(*point, *folded)} gives {got}, the engine {expected}"
     return None
@@ -271,12 +273,9 @@ def _engine_numbers(op: Op, point: tuple[float, ...], folded: Sequence[float]) -
     return [_bits(out), *(_bits(0.0 + d) for d in rules[: len(point)])]
 
 
-def _native_numbers(op: Op, point: tuple[float, ...], folded: Sequence[float]) -> Any:
-    """The loop's value and local derivatives at ``point`` (a graph of inputs and one node,
-    whose gradients with a seed of 1.0 are the derivatives), or None where it declines."""
-    n = len(point)
+def _one_node(op: Op, n: int, folded: Sequence[float]) -> NativePlan:
+    """A graph of ``n`` inputs and one node ``op(inputs..., folded...)``: its gradients with
+    a seed of 1.0 are the node's local derivatives."""
     leaves: list[Op | None] = [None] * n
     args: list[tuple[int | float, ...]] = [()] * n + [(*range(n), *folded)]
-    plan = NativePlan([*leaves, op], args, [0.0] * (n + 1), range(n), range(n))
-    result = plan.run(point)
-    return None if result is None else [_bits(x) for x in result]
+    return NativePlan([*leaves, op], args, [0.0] * (n + 1), range(n), range(n))

@@ -87,10 +87,8 @@ however much it reads."""
 # --------------------------------------------------------------------------------------------
 _SIGMOID_F = OPS["sigmoid"].forward
 _RELU_F = OPS["relu"].forward
-_LINEAR_CODE = fused.linear_op([0.0]).forward.__code__
-_MEAN_OP = fused.mean([Value(0.0)]).op
-assert _MEAN_OP is not None
-_MEAN_CODE = _MEAN_OP.forward.__code__
+_LINEAR_CODE = fused.LINEAR_FORWARD_CODE
+_MEAN_CODE = fused.MEAN_FORWARD_CODE
 
 # Candidate inline forms, checked against the engine's own functions when this module is
 # imported (`_verified`): a form that disagrees on any sample point, as after a change to

@@ -19,7 +19,16 @@ from typing import Any
 
 from .engine import OPS, Op, Value, _node
 
-__all__ = ["LOG_LOSS", "linear", "linear_op", "log_loss", "log_loss_float", "mean"]
+__all__ = [
+    "LINEAR_FORWARD_CODE",
+    "LOG_LOSS",
+    "MEAN_FORWARD_CODE",
+    "linear",
+    "linear_op",
+    "log_loss",
+    "log_loss_float",
+    "mean",
+]
 
 _sigmoid_float = OPS["sigmoid"].forward
 
@@ -175,3 +184,11 @@ def mean(values: Sequence[Value], weights: Sequence[float] | None = None) -> Val
     for v in values:
         edges += (v, share)
     return _node(_left_sum(v.data for v in values) / k, op, tuple(edges))
+
+
+LINEAR_FORWARD_CODE = linear_op([0.0]).forward.__code__
+"""The code of every `linear_op` forward function: compiled replays recognize a linear node
+by it (its rules are the input row and 1.0) and write its sum out."""
+
+MEAN_FORWARD_CODE = mean([Value(0.0)]).op.forward.__code__  # type: ignore[union-attr]
+"""The code of every unweighted `mean` node's forward function (``sum / k``), likewise."""

@@ -59,8 +59,6 @@ CODES: dict[str, int] = {
 """Operation codes of the compiled loop (0 is a leaf: an input or a constant). From
 ``linear`` on, a node has any number of operands."""
 
-_LINEAR_CODE = fused.linear_op([0.0]).forward.__code__
-
 
 def _mean_op(k: int) -> Op:
     op = fused.mean([Value(0.0)] * k).op
@@ -68,7 +66,6 @@ def _mean_op(k: int) -> Op:
     return op
 
 
-_MEAN_CODE = _mean_op(1).forward.__code__
 _COEFFICIENTS = (CODES["linear"], CODES["mean"])  # their rules are the node's numbers
 
 
@@ -78,9 +75,9 @@ def _engine_code(op: Op) -> int | None:
         if op.forward is engine_op.forward and op.derivatives is engine_op.derivatives:
             return CODES[name]
     code = getattr(op.forward, "__code__", None)
-    if code is _LINEAR_CODE:
+    if code is fused.LINEAR_FORWARD_CODE:
         return CODES["linear"]
-    if code is _MEAN_CODE:
+    if code is fused.MEAN_FORWARD_CODE:
         return CODES["mean"]
     if code is nn.NEURON_FORWARD_CODE:
         return CODES["neuron"]
@@ -199,11 +196,6 @@ class NativePlan:
         """The root's value alone (forward only), or None as for `run`."""
         result = self._replay(xs, False)
         return None if result is None else float(result[0][-2])
-
-    def nbytes(self) -> int:
-        """Bytes the plan's arrays hold."""
-        arrays = (*self._arrays, self._values0, self._grads0, self._inputs, self._outputs)
-        return sum(a.nbytes for a in arrays)
 
 
 @cache

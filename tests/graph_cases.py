@@ -165,3 +165,31 @@ def mlp_loss(composed: bool) -> tuple[Any, list[float]]:
         return sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in ps)
 
     return loss, [p.data for p in model.parameters()]
+
+
+def logistic_cost(n: int, m: int, *, seed: int, fused_nodes: bool) -> tuple[Any, Any, Any, Any]:
+    """``(cost(*w, b), its key, X, Y)``: logistic regression's cost graph on ``m`` random
+    examples of ``n`` features; the key tells the composed graph's branches apart."""
+    import numpy as np
+
+    from micrograd_lr import logistic
+    from micrograd_lr.compile import logit_signs
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, m))
+    Y = (rng.random((1, m)) > 0.5).astype(float)
+
+    def cost(*wb: Value) -> Value:
+        return logistic.cost_graph(list(wb[:-1]), wb[-1], X, Y, fused=fused_nodes)
+
+    return cost, None if fused_nodes else logit_signs(X), X, Y
+
+
+def negative_zero_shares(x: Value, y: Value) -> Value:
+    """At x < 0 < y every share x and m receive is -0.0 (0.0 times a negative gradient); at
+    y = inf a share to x is 0 * inf, a NaN. ``r`` and ``m`` are labelled."""
+    r = x.relu()
+    r.label = "r"
+    m = x * y
+    m.label = "m"
+    return r * -2.0 + m.relu() * -1.0 + (x * -0.0) * 3.0

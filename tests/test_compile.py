@@ -20,6 +20,7 @@ from graph_cases import (
     build,
     engine_at,
     engine_or_error,
+    negative_zero_shares,
     numbers,
     recipes,
 )
@@ -119,26 +120,16 @@ def test_sums_handed_on_to_operands(f: Any, chunk_edges: int) -> None:
         assert_bitwise(c(point), (root.data, [leaf.grad for leaf in leaves]))
 
 
-def _negative_zero_shares(x: Value, y: Value) -> Value:
-    # At x < 0 < y every share x and m receive is -0.0 (0.0 times a negative gradient); at
-    # y = inf a share to x is 0 * inf, a NaN.
-    r = x.relu()
-    r.label = "r"
-    m = x * y
-    m.label = "m"
-    return r * -2.0 + m.relu() * -1.0 + (x * -0.0) * 3.0
-
-
 @pytest.mark.parametrize("chunk_edges", [1, 3, 2000])
 def test_sums_started_at_a_negative_zero_share_end_as_the_engines(chunk_edges: int) -> None:
     # A replay's sum starts at its first share, the engine's at 0.0 + share: they differ in
     # the sign of a zero only, and the outputs (inputs' and named gradients) settle it.
     root_leaves = [Value(1.0, "x"), Value(1.0, "y")]
-    root = _negative_zero_shares(*root_leaves)
+    root = negative_zero_shares(*root_leaves)
     c = compile(root, root_leaves, named=True, chunk_edges=chunk_edges, vectorize=False)
     for point in ([-1.0, 2.0], [-1.0, -2.0], [-1.0, -0.0], [-1.0, math.inf], [-0.0, 2.0]):
         leaves = [Value(v, name) for v, name in zip(point, "xy", strict=True)]
-        expected = _negative_zero_shares(*leaves)
+        expected = negative_zero_shares(*leaves)
         expected.backward()
         value, grad, named = c(point)
         assert_bitwise((value, grad), (expected.data, [leaf.grad for leaf in leaves]))

@@ -19,13 +19,14 @@ from graph_cases import (
     assert_like_the_engine,
     bits,
     engine_at,
+    logistic_cost,
     numbers,
 )
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from micrograd_lr import DomainError, Value, fused, native
-from micrograd_lr.compile import _Graph, compile, logit_signs
+from micrograd_lr.compile import _Graph, compile
 from micrograd_lr.graph import nodes as _nodes
 from micrograd_lr.lanes import LanePlan, NoLanes
 
@@ -153,21 +154,6 @@ def test_lanes_are_bitwise_the_engine_on_random_lane_graphs(recipe: Any, data: A
 # --------------------------------------------------------------------------------------------
 # Logistic regression, the case lanes are for
 # --------------------------------------------------------------------------------------------
-def logistic_cost(n: int, m: int, *, seed: int, fused_nodes: bool) -> tuple[Any, Any, Any, Any]:
-    """``(cost(*w, b), its key, X, Y)``: logistic regression's cost graph on ``m`` random
-    examples of ``n`` features; the key tells the composed graph's branches apart."""
-    from micrograd_lr import logistic
-
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, m))
-    Y = (rng.random((1, m)) > 0.5).astype(float)
-
-    def cost(*wb: Value) -> Value:
-        return logistic.cost_graph(list(wb[:-1]), wb[-1], X, Y, fused=fused_nodes)
-
-    return cost, None if fused_nodes else logit_signs(X), X, Y
-
-
 @pytest.mark.parametrize("fused_nodes", [True, False])
 def test_logistic_cost_graphs_replay_in_lanes_by_default_bitwise(fused_nodes: bool) -> None:
     from micrograd_lr import logistic

@@ -17,7 +17,9 @@ from graph_cases import (
     build,
     engine_at,
     engine_or_error,
+    logistic_cost,
     mlp_loss,
+    negative_zero_shares,
     numbers,
     recipes,
 )
@@ -26,7 +28,6 @@ from hypothesis import strategies as st
 
 from micrograd_lr import DomainError, Value, fused, native
 from micrograd_lr.compile import NATIVE_MIN_NODES, compile
-from micrograd_lr.compile import logit_signs as logistic_key
 from micrograd_lr.errors import TraceMismatchError
 from micrograd_lr.graph import nodes
 
@@ -79,23 +80,15 @@ def test_root_form_and_named_gradients(recipe: Any, data: Any) -> None:
     }
 
 
-def _negative_zero_shares(x: Value, y: Value) -> Value:
-    r = x.relu()
-    r.label = "r"
-    m = x * y
-    m.label = "m"
-    return r * -2.0 + m.relu() * -1.0 + (x * -0.0) * 3.0
-
-
 def test_signed_zeros_named_gradients_and_constant_leaves_are_the_engines() -> None:
     k = Value(-0.0, "k")  # a labelled constant leaf: its gradient is named too
     x, y, unused = Value(1.0, "x"), Value(1.0, "y"), Value(1.0, "unused")
-    root = _negative_zero_shares(x, y) * k + k
+    root = negative_zero_shares(x, y) * k + k
     c = compile(root, [x, unused, y], named=True, native=True)
     for point in ([-1.0, 5.0, 2.0], [-1.0, 5.0, -2.0], [-0.0, 5.0, 2.0], [3.0, 5.0, -0.0]):
         a, b = Value(point[0], "x"), Value(point[2], "y")
         kk = Value(-0.0, "k")
-        expected = _negative_zero_shares(a, b) * kk + kk
+        expected = negative_zero_shares(a, b) * kk + kk
         expected.backward()
         value, grad, named = c(point)
         assert_bitwise((value, grad), (expected.data, [a.grad, 0.0, b.grad]))
@@ -180,46 +173,28 @@ def test_micrograds_mlp_loss_replays_bitwise(composed: bool) -> None:
         assert_bitwise(c(point), engine_at(loss, point))
 
 
-def test_logistic_cost_graphs_replay_bitwise() -> None:
-    from micrograd_lr import logistic
-
-    rng = np.random.default_rng(3)
-    X = rng.normal(size=(4, 120))
-    Y = (rng.random((1, 120)) > 0.5).astype(float)
-    for fused_nodes in (True, False):
-
-        def cost(*t: Value, fused_nodes: bool = fused_nodes) -> Value:
-            return logistic.cost_graph(list(t[:4]), t[4], X, Y, fused=fused_nodes)
-
-        key = None if fused_nodes else logistic_key(X)
-        c = compile(cost, [0.0] * 5, key=key)
-        assert c.native
-        for point in ([0.0] * 5, [0.5, -1.0, 0.25, 2.0, 0.1], [40.0, -30.0, 9.0, 1.0, 0.0]):
-            assert_bitwise(c(point), engine_at(cost, point))
+@pytest.mark.parametrize("fused_nodes", [True, False])
+def test_logistic_cost_graphs_replay_bitwise(fused_nodes: bool) -> None:
+    cost, key, _, _ = logistic_cost(4, 120, seed=3, fused_nodes=fused_nodes)
+    c = compile(cost, [0.0] * 5, key=key)
+    assert c.native
+    for point in ([0.0] * 5, [0.5, -1.0, 0.25, 2.0, 0.1], [40.0, -30.0, 9.0, 1.0, 0.0]):
+        assert_bitwise(c(point), engine_at(cost, point))
 
 
-def test_hessian_rows_replay_bitwise() -> None:
+@pytest.mark.parametrize("fused_nodes", [True, False])
+def test_hessian_rows_replay_bitwise(fused_nodes: bool) -> None:
     # Each gradient entry's graph (create_graph) is a graph of the engine's operations.
-    from micrograd_lr import logistic
     from micrograd_lr.autodiff import hessian
     from micrograd_lr.compile import compile_hessian
 
-    rng = np.random.default_rng(4)
-    X = rng.normal(size=(3, 150))
-    Y = (rng.random((1, 150)) > 0.5).astype(float)
-    for fused_nodes in (True, False):
-
-        def cost(*t: Value, fused_nodes: bool = fused_nodes) -> Value:
-            return logistic.cost_graph(list(t[:3]), t[3], X, Y, fused=fused_nodes)
-
-        key = None if fused_nodes else logistic_key(X)
-        h = compile_hessian(cost, [0.1, -0.2, 0.3, 0.05], key=key)
-        rows = next(iter(h._traces.values())).rows
-        assert all(row.native is not None for row in rows)
-        for point in ([0.1, -0.2, 0.3, 0.05], [1.0, 0.5, -2.0, 0.2], [30.0, -20.0, 5.0, 0.0]):
-            value, gradient, H = h(point)
-            assert_bitwise((value, gradient), engine_at(cost, point))
-            assert H.tobytes() == hessian(cost, point).tobytes()
+    cost, key, _, _ = logistic_cost(3, 150, seed=4, fused_nodes=fused_nodes)
+    h = compile_hessian(cost, [0.1, -0.2, 0.3, 0.05], key=key)
+    assert all(row.native is not None for row in next(iter(h._traces.values())).rows)
+    for point in ([0.1, -0.2, 0.3, 0.05], [1.0, 0.5, -2.0, 0.2], [30.0, -20.0, 5.0, 0.0]):
+        value, gradient, H = h(point)
+        assert_bitwise((value, gradient), engine_at(cost, point))
+        assert H.tobytes() == hessian(cost, point).tobytes()
 
 
 def test_a_million_nodes_compile_and_replay() -> None:

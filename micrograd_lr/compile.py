@@ -6,7 +6,10 @@ for the backward pass, in the engine's own order (`graph.consumers_first`), with
 float operations, so every value and gradient is equal to the engine's bit for bit. The code
 is generated in bounded chunks (each a generator that computes its nodes forward, pauses,
 and backpropagates through them when resumed), so compiling costs time linear in the graph
-and a million-node graph needs no recursion.
+and a million-node graph needs no recursion. Two other replays give the same bits: a graph
+that repeats itself across examples runs in lanes (`micrograd_lr.lanes`, one NumPy operation
+per group of identical nodes), and with Numba installed a graph of the engine's operations,
+fused nodes and neurons runs in a loop compiled to machine code (`micrograd_lr.native`).
 
 A trace records one path through the program: it stays valid only while the program's
 control flow does not depend on the data (``if x.data > 0: ...``). See ``check_every`` and

@@ -90,15 +90,28 @@ def _codes(ops: Sequence[Op | None]) -> dict[Op, int | None]:
     return {op: _engine_code(op) for op in distinct}
 
 
-@cache
-def _kernel() -> Callable[..., int] | None:
-    """The replay loop (`micrograd_lr._native_loop`), compiled by Numba on first use and
-    cached on disk; None without Numba."""
-    try:
-        from . import _native_loop
-    except ImportError:
-        return None
+def _load() -> Callable[..., int]:
+    from . import _native_loop
+
     return _native_loop.replay
+
+
+@cache
+def _loaded() -> tuple[Callable[..., int] | None, str | None]:
+    """The replay loop (`micrograd_lr._native_loop`, compiled by Numba on first use and
+    cached on disk), or None and why not."""
+    try:
+        return _load(), None
+    except ModuleNotFoundError as exc:
+        if exc.name != "numba":
+            raise
+        return None, "Numba is not installed (pip install 'micrograd_lr[fast]')"
+    except Exception as exc:  # a broken Numba, no writable cache location, ...
+        return None, f"the loop could not be loaded ({type(exc).__name__}: {exc})"
+
+
+def _kernel() -> Callable[..., int] | None:
+    return _loaded()[0]
 
 
 class NativePlan:
@@ -203,8 +216,9 @@ def problem() -> str | None:
     """Why the compiled loop cannot run here, or None where it can: Numba is missing, or the
     loop disagrees with the engine on an operation at a sample point (`_verify`; then a
     RuntimeWarning says so once)."""
-    if _kernel() is None:
-        return "Numba is not installed (pip install 'micrograd_lr[fast]')"
+    kernel, why_not = _loaded()
+    if kernel is None:
+        return why_not
     disagreement = _verify()
     if disagreement is not None:
         message = f"the compiled loop disagrees with the engine: {disagreement}"

@@ -209,11 +209,39 @@ def test_a_million_nodes_compile_and_replay() -> None:
     assert math.isfinite(value) and math.isfinite(grad[0])
 
 
-def test_native_true_without_the_loop_says_how_to_get_it(monkeypatch: Any) -> None:
-    monkeypatch.setattr(native, "problem", lambda: "Numba is not installed (pip install x)")
-    with pytest.raises(ImportError, match="Numba is not installed"):
-        compile(lambda x: x * 2.0, [1.0], native=True)
-    assert not compile(lambda x: x * 2.0, [1.0]).native  # None: the Python replay
+@pytest.mark.parametrize(
+    ("error", "reported"),
+    [
+        (
+            ModuleNotFoundError("No module named 'numba'", name="numba"),
+            "Numba is not installed (pip install 'micrograd_lr[fast]')",
+        ),
+        (
+            RuntimeError("cannot cache function 'replay': no locator available"),
+            "the loop could not be loaded (RuntimeError: cannot cache function 'replay': "
+            "no locator available)",
+        ),
+    ],
+)
+def test_a_loop_that_cannot_load_is_reported_not_raised(
+    monkeypatch: Any, error: Exception, reported: str
+) -> None:
+    def broken() -> Any:
+        raise error
+
+    native._loaded.cache_clear()
+    native.problem.cache_clear()
+    monkeypatch.setattr(native, "_load", broken)
+    try:
+        assert native.problem() == reported
+        assert not compile(lambda x: x * 2.0, [1.0]).native  # the Python replay instead
+        with pytest.raises(ImportError, match=reported[:20]):
+            compile(lambda x: x * 2.0, [1.0], native=True)
+    finally:
+        monkeypatch.undo()
+        native._loaded.cache_clear()
+        native.problem.cache_clear()
+    assert native.available()
 
 
 def test_a_disagreeing_loop_is_turned_off_with_a_warning(monkeypatch: Any) -> None:

@@ -68,11 +68,13 @@ slower at 16), and its trace costs 5-15x less; from 64 on, where a replay is at 
 1.3x slower, the cheaper trace makes up for it in all but very long runs."""
 
 NATIVE_MIN_NODES = 200
-"""With ``native=None`` (the default), a graph of the engine's own operations with at least
-this many nodes is replayed by `micrograd_lr.native`'s compiled loop when Numba is installed.
-A call of the loop costs about 2 us however small the graph, a node about 20-35 ns; a
-straight-line statement costs about 50-90 ns a node: the loop is faster from about 50 nodes
-on, and 2-3x faster on long chains (measured by benchmarks/bench_compile.py)."""
+"""With ``native=None`` (the default), a graph the native loop supports (`micrograd_lr.native`)
+with at least this many nodes is replayed by it when Numba is installed. A call of the loop
+costs about 6 us however small the graph, and 20-35 ns a node; straight-line code costs
+about 4 us a call and 50-90 ns a node: the loop is faster from about 80 nodes on (measured
+on a chain of neurons), 2-6x faster on long chains (benchmarks/bench_compile.py). From 200
+on, a process whose graphs are all small does not pay the loop's one-time start (about
+0.6 s) for a few microseconds a call."""
 
 REFERENCE_STATEMENTS = 40
 """Statements a chunk holds at least per value it reads from outside itself (an input or an
@@ -700,8 +702,8 @@ class _Program:
         self.lane_outputs = [position.get(k, -1) for k in range(len(inputs))]
         self.lane_outputs += self.named_slots.values()
         self.native: NativePlan | None = None
-        # The native loop first where it applies (up to 4x faster than lanes on logistic
-        # regression's composed graph), unless lanes were asked for by name.
+        # The native loop first where it applies (2-7x faster than lanes on logistic
+        # regression), unless lanes were asked for by name.
         if not watch and (native or (native is None and vectorize is not True)):
             self.native = _native_plan(graph, self.lane_outputs, native)
         self.lanes: LanePlan | None = None
@@ -848,7 +850,7 @@ def _native_plan(graph: _Graph, outputs: list[int], native: bool | None) -> Nati
     if native is None and len(graph) < NATIVE_MIN_NODES:
         return None
     if not NativePlan.supports(graph.ops):
-        return None  # a fused node, a neuron or a user's op: the Python replays have it
+        return None  # a user's op or a weighted mean: the Python replays have it
     problem = loop.problem()
     if problem is not None:
         if native:
@@ -1381,12 +1383,13 @@ def compile(
         code); False: never. `Compiled.vectorized` tells which was chosen.
     native : bool or None, default None
         Replay by `micrograd_lr.native`'s loop compiled to machine code (needs Numba:
-        ``pip install 'micrograd_lr[fast]'``), with the same bits: 2-3x faster than
-        straight-line code on long chains, 3-4x faster than lanes on logistic regression's
-        composed graph. Only graphs of the engine's own operations (no fused nodes, neurons
-        or user ops); others go on to lanes or straight-line code. None: where Numba is
-        installed, the graph has at least `NATIVE_MIN_NODES` nodes and ``vectorize`` is not
-        True; True: whatever its size (ImportError without Numba); False: never.
+        ``pip install 'micrograd_lr[fast]'``), with the same bits: 2-6x faster than
+        straight-line code on long chains, 2-7x faster than lanes on logistic regression.
+        For graphs of the engine's operations, fused linear, mean and log-loss nodes and
+        nn's neurons; others (a user's op) go on to lanes or straight-line code. None: where
+        the loop can run (`micrograd_lr.native.problem`), the graph has at least
+        `NATIVE_MIN_NODES` nodes and ``vectorize`` is not True; True: whatever its size
+        (ImportError, with the reason, where the loop cannot run); False: never.
         `Compiled.native` tells which was chosen.
 
     Returns

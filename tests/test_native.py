@@ -139,6 +139,24 @@ def test_a_branch_the_trace_did_not_take_is_a_trace_mismatch() -> None:
         c(-1.0)
 
 
+def _branchy(x: Value, y: Value) -> Value:
+    # Data-dependent control flow: the trace holds one branch.
+    z = x * y
+    return (z.tanh() if z.data > 0 else (z * 0.5).exp()) + x
+
+
+def test_check_every_and_key_guard_native_replays_too() -> None:
+    checked = compile(_branchy, [1.0, 2.0], native=True, check_every=1)
+    assert_bitwise(checked(0.5, 3.0), engine_at(_branchy, [0.5, 3.0]))
+    with pytest.raises(TraceMismatchError):
+        checked(-1.0, 2.0)  # the other branch: the structure differs
+    keyed = compile(_branchy, [1.0, 2.0], native=True, key=lambda xs: xs[0] * xs[1] > 0)
+    for point in ([1.0, 2.0], [-1.0, 2.0], [0.5, -4.0], [3.0, 3.0]):
+        assert keyed.native
+        assert_bitwise(keyed(point), engine_at(_branchy, point))
+    assert keyed.retraces == 1
+
+
 def test_chosen_by_default_from_the_threshold_on_and_only_for_engine_ops() -> None:
     def chain(n: int) -> Any:
         def f(x: Value) -> Value:

@@ -213,9 +213,10 @@ class NativePlan:
 
 @cache
 def problem() -> str | None:
-    """Why the compiled loop cannot run here, or None where it can: Numba is missing, or the
-    loop disagrees with the engine on an operation at a sample point (`_verify`; then a
-    RuntimeWarning says so once)."""
+    """Why the compiled loop cannot run here, or None where it can: Numba is missing, the loop
+    cannot be loaded (a broken Numba, no writable cache location), or it disagrees with the
+    engine on an operation at a sample point (`_verify`; then a RuntimeWarning says so
+    once). Found once per process: the first call imports Numba and loads the loop."""
     kernel, why_not = _loaded()
     if kernel is None:
         return why_not

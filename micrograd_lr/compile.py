@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import fused, nn
+from . import native as native_loop
 from .engine import OPS, Op, Value
 from .errors import TraceMismatchError
 from .graph import consumers_first
@@ -152,8 +153,7 @@ def _agrees(form: str, arity: int, forward: Any, rule: Any = None) -> bool:
     at ``out = forward(*operands)``) does at every sample point, raising alike."""
     names = [f"a{k}" for k in range(arity)]
     inline = eval(f"lambda o, {', '.join(names)}: {form.format(*names, o='o')}", dict(_NAMESPACE))
-    samples = SAMPLE_POINTS
-    points = [(a, b) for a in samples for b in samples] if arity == 2 else samples
+    points = [(a, b) for a in SAMPLE_POINTS for b in SAMPLE_POINTS] if arity == 2 else SAMPLE_POINTS
     for point in points:
         args: tuple[float, ...] = point if isinstance(point, tuple) else (point,)
         if rule is None:
@@ -844,20 +844,18 @@ class _Program:
 
 def _native_plan(graph: _Graph, outputs: list[int], native: bool | None) -> NativePlan | None:
     """The native loop's plan for ``graph`` if ``native`` asks for it (None: from
-    `NATIVE_MIN_NODES` on) and it can run here; native=True without it raises."""
-    from . import native as loop
-
+    `NATIVE_MIN_NODES` on) and it can run here; native=True without it raises. ``outputs``
+    are the inputs' positions, then the named nodes'."""
     if native is None and len(graph) < NATIVE_MIN_NODES:
         return None
     if not NativePlan.supports(graph.ops):
         return None  # a user's op or a weighted mean: the Python replays have it
-    problem = loop.problem()
+    problem = native_loop.problem()
     if problem is not None:
         if native:
             raise ImportError(f"compile(native=True) cannot use the native loop: {problem}")
         return None
-    position = {k: i for i, k in graph.inputs.items()}
-    inputs = [position.get(k, -1) for k in range(graph.n_inputs)]
+    inputs = outputs[: graph.n_inputs]
     return NativePlan(graph.ops, graph.args, graph.data, inputs, outputs)
 
 

@@ -140,10 +140,6 @@ against the engine's function: signed zeros, both sides of exp's overflow, infin
 _SAMPLES = np.array(SAMPLE_POINTS)
 
 
-def _operand_rule(j: int) -> Callable[..., Any]:
-    return lambda out, *operands: operands[j]
-
-
 def _same(x: Any, y: Any) -> bool:
     return bool(np.all((x == y) & (np.signbit(x) == np.signbit(y)) | (np.isnan(x) & np.isnan(y))))
 
@@ -164,7 +160,7 @@ def _checked() -> None:
                 known = _VECTOR_RULES.get(id(rule))
                 if known is None:
                     continue
-                vector = known if not isinstance(known, int) else _operand_rule(known)
+                vector = known if not isinstance(known, int) else nn._operand(known)
                 points = []
                 for p in zip(*((a, b)[: op.arity]), strict=True):
                     try:

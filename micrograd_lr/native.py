@@ -159,21 +159,14 @@ class NativePlan:
         # Each operand: a position (int) or a folded number (float); and a coefficient, the
         # constant rule of a linear or mean node's operand (0.0 elsewhere).
         flat = list(chain.from_iterable(args))
-        is_position = [type(a) is int for a in flat]
-        operand = np.array([a if p else -1 for a, p in zip(flat, is_position, strict=True)])
-        number = np.array([0.0 if p else a for a, p in zip(flat, is_position, strict=True)])
+        operand = np.array([a if type(a) is int else -1 for a in flat], np.int64)
+        number = np.array([0.0 if type(a) is int else a for a in flat], np.float64)
         rules = (
             op.derivatives if op is not None and codes[op] in _COEFFICIENTS else repeat(0.0, len(a))
             for op, a in zip(ops, args, strict=True)
         )
         coefficient = np.fromiter(chain.from_iterable(rules), np.float64, len(flat))
-        self._arrays = (
-            code,
-            start,
-            operand.astype(np.int64),
-            number.astype(np.float64),
-            coefficient,
-        )
+        self._arrays = (code, start, operand, number, coefficient)
         # One slot past the graph stands for "no node": an unused input is written there and
         # an output of -1 reads its gradient, which stays 0.0.
         self._values0 = np.array([*data, 0.0], np.float64)

@@ -154,9 +154,8 @@ class BinaryObjective:
     compiled : bool, default True
         With ``engine="value"``: after `~micrograd_lr.logistic.value_graph.COMPILE_AFTER`
         evaluations on the engine (of gradients, or of Hessians), trace the graph once and
-        replay it compiled (the same
-        numbers bit for bit, several times faster; see `CostDerivatives`). False keeps
-        the plain engine for every evaluation.
+        replay it compiled (the same numbers bit for bit, several times faster; see
+        `CostDerivatives`). False keeps the plain engine for every evaluation.
 
     Attributes
     ----------

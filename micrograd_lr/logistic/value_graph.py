@@ -27,7 +27,8 @@ COMPILE_AFTER = 5
 before `CostDerivatives` traces the graph and replays it compiled. On standardized breast
 cancer (455 x 30) tracing and compiling costs about 2-5 engine passes for the gradient and
 for the Hessian alike (both replay in lanes, `micrograd_lr.lanes`: the gradient 17-50x faster
-than the engine, the Hessian 14-56x), so waiting this long first costs at most about twice
+than the engine, the Hessian 14-56x; where Numba is installed, by the faster native loop,
+`micrograd_lr.native`), so waiting this long first costs at most about twice
 the better of the two choices, however long the run turns out to be (the rent-or-buy
 argument): a fit of a handful of evaluations stays on the engine."""
 
